@@ -1,0 +1,182 @@
+// Package catalog holds maestro's configuration, recovery.toml: the retry
+// settings, the failure types and the rules that classify a failed command's
+// output into one of them. It loads the files in their order of precedence,
+// refuses anything it does not understand before a command runs, and
+// classifies failures.
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names of the failure types maestro assigns itself, without a rule. The
+// default catalog defines them; a user's file may redefine them.
+const (
+	// Unknown is a failure no rule matched.
+	Unknown = "unknown"
+	// Timeout is an attempt stopped by the per-attempt timeout.
+	Timeout = "timeout"
+)
+
+// Retry is the effective [retry] table.
+type Retry struct {
+	MaxAttempts     int           // attempts including the first
+	BaseDelay       time.Duration // delay before the first retry
+	MaxDelay        time.Duration // cap on any delay, jitter included
+	ExponentialBase float64       // growth factor of the delay, >= 1
+	Jitter          bool          // randomise each delay within [50%, 150%], capped
+	RetryOn         RetryOn       // which failures are retried
+	AttemptTimeout  time.Duration // 0: none
+	TotalTimeout    time.Duration // 0: none
+	KillAfter       time.Duration // grace between TERM and KILL
+}
+
+// DefaultRetry is the seed's RetryConfig; the embedded recovery.toml repeats
+// it, and a test keeps the two equal.
+var DefaultRetry = Retry{
+	MaxAttempts:     3,
+	BaseDelay:       time.Second,
+	MaxDelay:        60 * time.Second,
+	ExponentialBase: 2,
+	Jitter:          true,
+	RetryOn:         RetryOn{Mode: RetryAny},
+	KillAfter:       10 * time.Second,
+}
+
+// RetryMode says which failures are retried.
+type RetryMode int
+
+const (
+	// RetryAny retries every failure except those of a type that is not
+	// retryable.
+	RetryAny RetryMode = iota
+	// RetryTransient retries only failures of a transient type.
+	RetryTransient
+	// RetryCodes retries only the listed exit codes.
+	RetryCodes
+)
+
+// RetryOn is the parsed form of retry_on / --retry-on.
+type RetryOn struct {
+	Mode  RetryMode
+	Codes []int // with RetryCodes, sorted
+}
+
+// ParseRetryOn reads "any", "transient" or a comma-separated list of exit
+// codes such as "1,75,137".
+func ParseRetryOn(s string) (RetryOn, error) {
+	switch strings.TrimSpace(s) {
+	case "any":
+		return RetryOn{Mode: RetryAny}, nil
+	case "transient":
+		return RetryOn{Mode: RetryTransient}, nil
+	case "":
+		return RetryOn{}, fmt.Errorf(`empty: use "any", "transient" or exit codes such as "1,75"`)
+	}
+	var codes []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 255 {
+			return RetryOn{}, fmt.Errorf(`%q is not "any", "transient" or an exit code from 1 to 255`, f)
+		}
+		codes = append(codes, n)
+	}
+	sort.Ints(codes)
+	return RetryOn{Mode: RetryCodes, Codes: codes}, nil
+}
+
+// String gives the form ParseRetryOn reads.
+func (r RetryOn) String() string {
+	switch r.Mode {
+	case RetryTransient:
+		return "transient"
+	case RetryCodes:
+		s := make([]string, len(r.Codes))
+		for i, c := range r.Codes {
+			s[i] = strconv.Itoa(c)
+		}
+		return strings.Join(s, ",")
+	}
+	return "any"
+}
+
+// Allows reports whether the policy lets a failure with this classification
+// be retried. A type that is not retryable is never retried, whatever the
+// policy says.
+func (r RetryOn) Allows(c *Classification) bool {
+	if c == nil || !c.Retryable {
+		return false
+	}
+	switch r.Mode {
+	case RetryTransient:
+		return c.Transient
+	case RetryCodes:
+		i := sort.SearchInts(r.Codes, c.ExitCode)
+		return i < len(r.Codes) && r.Codes[i] == c.ExitCode
+	}
+	return true
+}
+
+// ParseDuration reads a duration such as "1.5s" or "2m"; a bare number is
+// seconds, as in the seed's RetryConfig. It must be greater than zero.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return 0, fmt.Errorf("%q is not a duration: write a number with a unit, such as \"1.5s\" or \"2m\"", s)
+		}
+		if f > float64(1<<63-1)/float64(time.Second) {
+			return 0, fmt.Errorf("%q is too long a duration", s)
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q must be greater than zero", s)
+	}
+	return d, nil
+}
+
+// FormatDuration prints a duration the way ParseDuration reads it, short.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	s := d.String()
+	// time.Duration prints 1m0s and 1h0m0s; trim the zero units users never write.
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// FailureType is one [failure_types.NAME] table.
+type FailureType struct {
+	Name        string `json:"-"`
+	Description string `json:"description"`
+	// Transient failures are the ones another try can fix: they are retried
+	// even under retry_on = "transient".
+	Transient bool `json:"transient"`
+	// Retryable is false for failures no retry can fix: they stop the run at
+	// once, whatever retry_on says.
+	Retryable bool   `json:"retryable"`
+	Source    string `json:"source"`
+}
+
+// Rule maps output patterns and/or exit codes to a failure type. Rules are
+// tried in order; the first that matches classifies the failure.
+type Rule struct {
+	FailureType string   `json:"failure_type"`
+	Patterns    []string `json:"patterns,omitempty"`
+	ExitCodes   []int    `json:"exit_codes,omitempty"`
+	Source      string   `json:"source"`
+}

@@ -1,0 +1,57 @@
+package catalog_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/maestro-recovery/maestro/catalog"
+)
+
+// undetectable lists captures whose output carries no sign of their real
+// cause, with what the default catalog makes of them instead.
+var undetectable = map[string]string{
+	// pip says nothing about the 503 it got: its output is that of a
+	// package that does not exist (see the corpus README).
+	"transient/pip_download_index_503": "dependency_conflict",
+}
+
+// TestCorpus classifies real output of real tools, captured by
+// testdata/corpus/capture.sh, and checks each lands in the type its folder
+// names.
+func TestCorpus(t *testing.T) {
+	t.Parallel()
+	c := defaultConfig(t)
+	files, err := filepath.Glob("testdata/corpus/*/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus: %v", err)
+	}
+	for _, f := range files {
+		rel := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(f), "testdata/corpus/"), ".txt")
+		t.Run(rel, func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, output, _ := bytes.Cut(data, []byte("\n"))
+			var code int
+			if _, err := fmt.Sscanf(string(header), "# exit %d:", &code); err != nil {
+				t.Fatalf("bad header %q", header)
+			}
+			want := filepath.Base(filepath.Dir(f))
+			if w, ok := undetectable[rel]; ok {
+				want = w
+			}
+			got, err := c.Classify(catalog.Failure{ExitCode: code, Output: [][]byte{output}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.FailureType != want {
+				t.Errorf("exit %d classified %s (pattern %q, line %q), want %s", code, got.FailureType, got.Pattern, got.Line, want)
+			}
+		})
+	}
+}

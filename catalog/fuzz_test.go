@@ -1,0 +1,75 @@
+package catalog
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary bytes to the loader as a user's recovery.toml,
+// on top of the real default. Whatever comes in, the loader must not panic;
+// a refusal must be a one-line *Error naming the file; an accepted file must
+// classify any output without panicking.
+func FuzzLoad(f *testing.F) {
+	def, err := os.ReadFile("../recovery.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(def)
+	seeds, _ := filepath.Glob("testdata/config/*.toml")
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("[retry]\nmax_attempts = 5\nbase_delay = \"10ms\"\n"))
+	f.Add([]byte("rules = [{failure_type = \"transient\", patterns = ['(?i)x', 'y+'], exit_codes = [3]}]\n"))
+	f.Add([]byte("[failure_types.a]\ntransient = true\n[[rules]]\nfailure_type = \"a\"\npatterns = ['^a$']\n"))
+	defDoc, err := parse(Source{Origin: OriginDefault}, def)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src := Source{Origin: OriginFlag, Path: "fuzz.toml"}
+		c := &Config{Retry: DefaultRetry, types: map[string]FailureType{}}
+		doc, err := parse(src, data)
+		if err == nil {
+			err = c.merge([]*document{doc, defDoc})
+		}
+		if err != nil {
+			e, ok := err.(*Error)
+			if !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if e.File != "fuzz.toml" && e.File != "embedded default" {
+				t.Fatalf("error names %q: %v", e.File, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err.Error())
+			}
+			return
+		}
+		if c.Retry.MaxAttempts < 1 || c.Retry.BaseDelay <= 0 || c.Retry.MaxDelay < c.Retry.BaseDelay || c.Retry.ExponentialBase < 1 {
+			t.Fatalf("accepted invalid retry settings %+v", c.Retry)
+		}
+		for _, out := range [][]byte{data, []byte("SyntaxError: x\nconnection reset\n"), nil} {
+			if _, err := c.Classify(Failure{ExitCode: 1, Output: [][]byte{out}}); err != nil {
+				t.Fatalf("classify: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzLocate checks that finding a key's line never panics on any document.
+func FuzzLocate(f *testing.F) {
+	f.Add([]byte("[retry]\nmax_attempts = 3\n"), "retry", "max_attempts", 0)
+	f.Add([]byte("[[rules]]\npatterns = ['a', 'b']\n"), "rules", "patterns", 1)
+	f.Add([]byte("rules = [{patterns = ['a']}]"), "rules", "patterns", 0)
+	f.Fuzz(func(t *testing.T, data []byte, a, b string, i int) {
+		locate(data, []any{a, i, b, i})
+		locate(data, []any{a, b})
+	})
+}

@@ -1,0 +1,376 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/maestro-recovery/maestro/internal/git"
+	toml "github.com/pelletier/go-toml/v2"
+)
+
+// FileName is the name of the configuration file in a repository and in the
+// user's configuration directory.
+const FileName = "recovery.toml"
+
+// Origins of a configuration file, in order of precedence.
+const (
+	OriginFlag    = "--config"
+	OriginEnv     = "MAESTRO_CONFIG"
+	OriginRepo    = "repository"
+	OriginUser    = "user"
+	OriginDefault = "default"
+)
+
+// Source is one configuration file that was read.
+type Source struct {
+	Origin string `json:"origin"`
+	Path   string `json:"path"` // empty for the embedded default
+}
+
+func (s Source) String() string {
+	if s.Path == "" {
+		return "embedded default"
+	}
+	return s.Path
+}
+
+// Options say where to look for configuration.
+type Options struct {
+	ConfigFlag string              // --config FILE, "" when not given
+	Getenv     func(string) string // os.Getenv unless set
+	Dir        string              // where the repository search starts; "." unless set
+	Default    []byte              // the embedded recovery.toml
+}
+
+// Config is the effective configuration: for each table, the first file in
+// order of precedence that has it; rules add up, earlier files' first.
+type Config struct {
+	Retry       Retry
+	RetrySource Source
+	Files       []Source // the files that were found, in order of precedence
+
+	types map[string]FailureType
+	rules []*rule
+
+	// The embedded default is parsed only when something needs more than the
+	// retry settings, so a command that succeeds never pays for it.
+	lazyOnce    sync.Once
+	lazyDefault []byte
+	lazyErr     error
+
+	// Patterns are compiled once, when the first failure is classified;
+	// Classify may be called from several goroutines.
+	compileOnce sync.Once
+	compileErr  error
+}
+
+// Error is a configuration file that cannot be used. It names the file, the
+// line and the key, and carries hints on what to do.
+type Error struct {
+	File string // path, or "embedded default"
+	Line int    // 0 when unknown
+	Key  string // dotted key, "" when the problem is not one key
+	Msg  string
+	Hint []string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("load config ")
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Hints are printed after the error, one per line.
+func (e *Error) Hints() []string { return e.Hint }
+
+// Load finds and reads the configuration files, validates each one and
+// returns the effective configuration. The embedded default is trusted (the
+// test suite validates it) and read only when a user file exists or when
+// something asks for more than the retry settings.
+func Load(opts Options) (*Config, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	var docs []*document
+	seen := map[string]bool{}
+	add := func(origin, path string, required bool) error {
+		if path == "" {
+			return nil
+		}
+		abs, err := filepath.Abs(path)
+		if err == nil && seen[abs] {
+			return nil
+		}
+		seen[abs] = true
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if !required && errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			e := &Error{File: path, Msg: readError(err)}
+			switch origin {
+			case OriginFlag:
+				e.Hint = []string{"check the path given to --config"}
+			case OriginEnv:
+				e.Hint = []string{"check $MAESTRO_CONFIG, or unset it"}
+			}
+			return e
+		}
+		doc, err := parse(Source{Origin: origin, Path: path}, data)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, doc)
+		return nil
+	}
+	if err := add(OriginFlag, opts.ConfigFlag, true); err != nil {
+		return nil, err
+	}
+	if err := add(OriginEnv, getenv("MAESTRO_CONFIG"), true); err != nil {
+		return nil, err
+	}
+	if root, ok := git.FindTopLevel(dir); ok {
+		if err := add(OriginRepo, filepath.Join(root, FileName), false); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(OriginUser, userConfigPath(getenv), false); err != nil {
+		return nil, err
+	}
+
+	c := &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault}, types: map[string]FailureType{}}
+	if len(docs) == 0 {
+		c.lazyDefault = opts.Default
+		return c, nil
+	}
+	def, err := parse(Source{Origin: OriginDefault}, opts.Default)
+	if err != nil {
+		return nil, err
+	}
+	docs = append(docs, def)
+	if err := c.merge(docs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadDefault reads only the embedded default, validating it fully. The
+// tests and the fuzz target use it; it is also how a user file is checked.
+func LoadDefault(data []byte) (*Config, error) {
+	doc, err := parse(Source{Origin: OriginDefault}, data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault}, types: map[string]FailureType{}}
+	if err := c.merge([]*document{doc}); err != nil {
+		return nil, err
+	}
+	if err := c.prepare(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func userConfigPath(getenv func(string) string) string {
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home := getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "maestro", FileName)
+}
+
+func readError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "no such file"
+	}
+	return err.Error()
+}
+
+// ensure parses the embedded default if Load deferred it.
+func (c *Config) ensure() error {
+	c.lazyOnce.Do(func() {
+		if c.lazyDefault == nil {
+			return
+		}
+		doc, err := parse(Source{Origin: OriginDefault}, c.lazyDefault)
+		if err != nil {
+			c.lazyErr = err
+			return
+		}
+		c.lazyErr = c.merge([]*document{doc})
+	})
+	return c.lazyErr
+}
+
+// merge applies the documents in order of precedence and validates what each
+// contributes, naming the file and line of anything wrong.
+func (c *Config) merge(docs []*document) error {
+	retrySet := false
+	for _, d := range docs {
+		if d.src.Origin != OriginDefault {
+			c.Files = append(c.Files, d.src)
+		}
+		if d.file.Retry != nil && !retrySet {
+			r, err := d.retry()
+			if err != nil {
+				return err
+			}
+			c.Retry, c.RetrySource, retrySet = r, d.src, true
+		}
+		names := make([]string, 0, len(d.file.FailureTypes))
+		for name := range d.file.FailureTypes {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if _, ok := c.types[name]; ok {
+				continue
+			}
+			ft, err := d.failureType(name)
+			if err != nil {
+				return err
+			}
+			c.types[name] = ft
+		}
+	}
+	// Rules are checked once every type is known, so a rule may name a type
+	// defined in another file.
+	for _, d := range docs {
+		for i := range d.file.Rules {
+			r, err := d.rule(i, c.types)
+			if err != nil {
+				return err
+			}
+			// A user's patterns are compiled now, before the command runs;
+			// the default's only when a failure needs them.
+			if d.src.Origin != OriginDefault {
+				if err := r.check(); err != nil {
+					return err
+				}
+			}
+			c.rules = append(c.rules, r)
+		}
+	}
+	for _, name := range []string{Unknown, Timeout} {
+		if _, ok := c.types[name]; !ok {
+			src := docs[len(docs)-1]
+			return &Error{File: src.src.String(), Key: "failure_types." + name,
+				Msg: "missing: maestro assigns this type itself", Hint: []string{"define [failure_types." + name + "]"}}
+		}
+	}
+	return nil
+}
+
+// prepare reads the deferred default, if any, and compiles every rule's
+// patterns, naming the first bad one.
+func (c *Config) prepare() error {
+	if err := c.ensure(); err != nil {
+		return err
+	}
+	c.compileOnce.Do(func() {
+		for _, r := range c.rules {
+			if c.compileErr = r.check(); c.compileErr != nil {
+				return
+			}
+		}
+	})
+	return c.compileErr
+}
+
+// Types returns the failure types by name.
+func (c *Config) Types() ([]FailureType, error) {
+	if err := c.ensure(); err != nil {
+		return nil, err
+	}
+	out := make([]FailureType, 0, len(c.types))
+	for _, t := range c.types {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Rules returns the rules in the order they are tried.
+func (c *Config) Rules() ([]Rule, error) {
+	if err := c.ensure(); err != nil {
+		return nil, err
+	}
+	out := make([]Rule, len(c.rules))
+	for i, r := range c.rules {
+		out[i] = r.Rule
+	}
+	return out, nil
+}
+
+// suggest returns the candidate closest to s, if it is close enough to be a
+// likely typo.
+func suggest(s string, candidates []string) string {
+	best, bestD := "", len(s)/2+2
+	for _, c := range candidates {
+		d := editDistance(s, c)
+		if len(s) >= 3 && (strings.HasPrefix(c, s) || strings.HasPrefix(s, c)) {
+			d = 1 // "retry" for "retryable": a cut-short name
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// decodeStrict decodes data into v, refusing keys v does not have.
+func decodeStrict(data []byte, v any) error {
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

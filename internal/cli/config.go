@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maestro-recovery/maestro/catalog"
+	ucli "github.com/urfave/cli/v2"
+)
+
+func (e *env) configCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "config",
+		Usage:     "print the effective configuration and where each part came from",
+		UsageText: "maestro config [--config FILE] [--json]\nmaestro config --default > recovery.toml",
+		Description: `Reads the configuration files in order of precedence: --config FILE,
+$MAESTRO_CONFIG, recovery.toml at the repository root,
+$XDG_CONFIG_HOME/maestro/recovery.toml (~/.config when unset), then the
+default built into maestro. Each table comes from the first file that has it;
+rules add up, earlier files' first. The output is itself a valid recovery.toml.`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "config", Usage: "read `FILE` first"},
+			&ucli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+			&ucli.BoolFlag{Name: "default", Usage: "print the built-in recovery.toml, a starting point for your own"},
+		},
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return usageError(ExitUsage, "config", flagError(err))
+		},
+		Action: e.config,
+	}
+}
+
+func (e *env) config(c *ucli.Context) error {
+	if c.Args().Present() {
+		return usageError(ExitUsage, "config", fmt.Errorf("unexpected argument %q", c.Args().First()))
+	}
+	if c.Bool("default") {
+		_, err := os.Stdout.Write(e.defaultCatalog)
+		return err
+	}
+	cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	types, err := cfg.Types()
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	rules, err := cfg.Rules()
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, configJSON(cfg, types, rules))
+	}
+	printConfig(os.Stdout, cfg, types, rules)
+	return nil
+}
+
+type retryJSON struct {
+	Source          string   `json:"source"`
+	MaxAttempts     int      `json:"max_attempts"`
+	BaseDelay       string   `json:"base_delay"`
+	MaxDelay        string   `json:"max_delay"`
+	ExponentialBase float64  `json:"exponential_base"`
+	Jitter          bool     `json:"jitter"`
+	RetryOn         string   `json:"retry_on"`
+	AttemptTimeout  *string  `json:"attempt_timeout"`
+	TotalTimeout    *string  `json:"total_timeout"`
+	KillAfter       string   `json:"kill_after"`
+}
+
+func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule) any {
+	r := cfg.Retry
+	fd := catalog.FormatDuration
+	opt := func(d time.Duration) *string {
+		if d == 0 {
+			return nil
+		}
+		s := fd(d)
+		return &s
+	}
+	files := cfg.Files
+	if files == nil {
+		files = []catalog.Source{}
+	}
+	tm := map[string]catalog.FailureType{}
+	for _, t := range types {
+		tm[t.Name] = t
+	}
+	return struct {
+		Files        []catalog.Source               `json:"files"`
+		Retry        retryJSON                      `json:"retry"`
+		FailureTypes map[string]catalog.FailureType `json:"failure_types"`
+		Rules        []catalog.Rule                 `json:"rules"`
+	}{
+		Files: files,
+		Retry: retryJSON{
+			Source:          cfg.RetrySource.String(),
+			MaxAttempts:     r.MaxAttempts,
+			BaseDelay:       fd(r.BaseDelay),
+			MaxDelay:        fd(r.MaxDelay),
+			ExponentialBase: r.ExponentialBase,
+			Jitter:          r.Jitter,
+			RetryOn:         r.RetryOn.String(),
+			AttemptTimeout:  opt(r.AttemptTimeout),
+			TotalTimeout:    opt(r.TotalTimeout),
+			KillAfter:       fd(r.KillAfter),
+		},
+		FailureTypes: tm,
+		Rules:        rules,
+	}
+}
+
+func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule) {
+	fd := catalog.FormatDuration
+	fmt.Fprintln(w, "# maestro's effective configuration. Each table comes from the first file")
+	fmt.Fprintln(w, "# that has it; rules add up, earlier files' first. Files read:")
+	for _, f := range cfg.Files {
+		fmt.Fprintf(w, "#   %-14s %s\n", f.Origin, f.Path)
+	}
+	fmt.Fprintf(w, "#   %-14s %s\n", catalog.OriginDefault, "built into maestro ('maestro config --default' prints it)")
+	r := cfg.Retry
+	fmt.Fprintf(w, "\n# from: %s\n[retry]\n", cfg.RetrySource)
+	fmt.Fprintf(w, "max_attempts = %d\n", r.MaxAttempts)
+	fmt.Fprintf(w, "base_delay = %s\n", tomlString(fd(r.BaseDelay)))
+	fmt.Fprintf(w, "max_delay = %s\n", tomlString(fd(r.MaxDelay)))
+	fmt.Fprintf(w, "exponential_base = %s\n", strconv.FormatFloat(r.ExponentialBase, 'f', -1, 64)+pointZero(r.ExponentialBase))
+	fmt.Fprintf(w, "jitter = %t\n", r.Jitter)
+	fmt.Fprintf(w, "retry_on = %s\n", tomlString(r.RetryOn.String()))
+	if r.AttemptTimeout > 0 {
+		fmt.Fprintf(w, "attempt_timeout = %s\n", tomlString(fd(r.AttemptTimeout)))
+	} else {
+		fmt.Fprintln(w, "# attempt_timeout: none")
+	}
+	if r.TotalTimeout > 0 {
+		fmt.Fprintf(w, "total_timeout = %s\n", tomlString(fd(r.TotalTimeout)))
+	} else {
+		fmt.Fprintln(w, "# total_timeout: none")
+	}
+	fmt.Fprintf(w, "kill_after = %s\n", tomlString(fd(r.KillAfter)))
+	for _, t := range types {
+		fmt.Fprintf(w, "\n# from: %s\n[failure_types.%s]\n", t.Source, t.Name)
+		fmt.Fprintf(w, "description = %s\ntransient = %t\nretryable = %t\n", tomlString(t.Description), t.Transient, t.Retryable)
+	}
+	for _, rl := range rules {
+		fmt.Fprintf(w, "\n# from: %s\n[[rules]]\nfailure_type = %s\n", rl.Source, tomlString(rl.FailureType))
+		if len(rl.ExitCodes) > 0 {
+			codes := make([]string, len(rl.ExitCodes))
+			for i, c := range rl.ExitCodes {
+				codes[i] = strconv.Itoa(c)
+			}
+			fmt.Fprintf(w, "exit_codes = [%s]\n", strings.Join(codes, ", "))
+		}
+		if len(rl.Patterns) > 0 {
+			fmt.Fprintln(w, "patterns = [")
+			for _, p := range rl.Patterns {
+				fmt.Fprintf(w, "  %s,\n", tomlString(p))
+			}
+			fmt.Fprintln(w, "]")
+		}
+	}
+}
+
+func pointZero(f float64) string {
+	if f == float64(int64(f)) {
+		return ".0"
+	}
+	return ""
+}
+
+// tomlString quotes s for TOML: a literal string when it can be one, so a
+// regular expression reads as written; else a basic string.
+func tomlString(s string) string {
+	literal := !strings.ContainsAny(s, "'\n\r")
+	for _, c := range s {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			literal = false
+		}
+	}
+	if literal {
+		return "'" + s + "'"
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\u%04X`, c)
+		default:
+			b.WriteRune(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

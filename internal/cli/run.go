@@ -1,0 +1,288 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/wrapper"
+	ucli "github.com/urfave/cli/v2"
+)
+
+func (e *env) runCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "run",
+		Usage:     "run a command, retrying it with backoff when another try can help",
+		UsageText: "maestro run [flags] [--] COMMAND [ARGS...]\nmaestro-run [flags] [--] COMMAND [ARGS...]\nmaestro run --explain [flags]",
+		Description: `Runs COMMAND (directly, without a shell) until an attempt succeeds or retrying
+stops: the attempts run out, a failure is of a type that no retry can fix, or
+--retry-on excludes it. Its output streams through as it is written; maestro's
+own progress lines go to stderr. maestro exits with the last attempt's exit
+code: 124 when it timed out, 125 when maestro itself failed, 126 when the
+command cannot be executed, 127 when it is not found, 128+N after signal N.
+
+Flags override the configuration (recovery.toml), which overrides the
+defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`,
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "max-attempts", Usage: "attempts, the first included (default 3)"},
+			&ucli.StringFlag{Name: "base-delay", Usage: "delay before the first retry (default 1s)"},
+			&ucli.StringFlag{Name: "max-delay", Usage: "cap on any delay, jitter included (default 60s)"},
+			&ucli.StringFlag{Name: "exponential-base", Usage: "factor the delay grows by at each retry, at least 1 (default 2)"},
+			&ucli.BoolFlag{Name: "jitter", Usage: "randomise each delay between 50% and 150% of it, capped at max-delay (default)"},
+			&ucli.BoolFlag{Name: "no-jitter", Usage: "wait exactly the computed delays"},
+			&ucli.StringFlag{Name: "retry-on", Usage: "`any` failure not of a permanent type, only `transient` ones, or only these exit `CODES` (1,75,137)"},
+			&ucli.StringFlag{Name: "timeout", Usage: "stop an attempt after `DURATION` (TERM, then KILL after --kill-after); it ends with 124"},
+			&ucli.StringFlag{Name: "total-timeout", Usage: "stop the whole run after `DURATION`"},
+			&ucli.StringFlag{Name: "kill-after", Usage: "after TERM, wait `DURATION` before KILL (default 10s)"},
+			&ucli.StringFlag{Name: "report", Usage: "write the JSON retry result to `FILE`, also when the run fails or is interrupted"},
+			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress lines on stderr (errors still show)"},
+			&ucli.BoolFlag{Name: "explain", Usage: "print the schedule these settings give and exit, running nothing"},
+			&ucli.BoolFlag{Name: "json", Usage: "with --explain: print it as JSON"},
+			&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+		},
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return usageError(ExitRunFailed, "run", flagError(err))
+		},
+		Action: e.run,
+	}
+}
+
+// runFailed is maestro failing before or around the command: exit 125.
+func runFailed(err error, hint ...string) error {
+	return &Error{Code: ExitRunFailed, Err: err, Hint: hint}
+}
+
+func (e *env) run(c *ucli.Context) error {
+	args := c.Args().Slice()
+	explain := c.Bool("explain")
+	if c.Bool("json") && !explain {
+		return usageError(ExitRunFailed, "run", errors.New("--json goes with --explain; the command owns stdout"))
+	}
+	if len(args) == 0 && !explain {
+		return usageError(ExitRunFailed, "run", errors.New("no command to run"))
+	}
+	cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+	if err != nil {
+		return runFailed(err)
+	}
+	policy, err := retryFlags(c, cfg.Retry)
+	if err != nil {
+		return err
+	}
+	if explain {
+		return printSchedule(os.Stdout, policy, c.Bool("json"))
+	}
+	report := c.String("report")
+	if report != "" {
+		// Found out now, not after an hour of retries.
+		if st, err := os.Stat(filepath.Dir(report)); err != nil || !st.IsDir() {
+			return runFailed(fmt.Errorf("--report %s: no such directory %s", report, filepath.Dir(report)))
+		}
+	}
+	opts := wrapper.Options{
+		Args:   args,
+		Retry:  policy,
+		Config: cfg,
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		// maestro starts no other process while the command runs.
+		Reap: true,
+	}
+	if !c.Bool("quiet") {
+		opts.Progress = os.Stderr
+		opts.Color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && wrapper.IsTerminal(os.Stderr)
+	}
+	rep, runErr := wrapper.Run(opts)
+	if report != "" {
+		if err := rep.WriteFile(report); err != nil {
+			return runFailed(err)
+		}
+	}
+	var intr *wrapper.Interrupted
+	var start *wrapper.StartError
+	switch {
+	case errors.As(runErr, &intr):
+		return &Status{Code: rep.ExitCode, Signal: intr.Signal}
+	case errors.As(runErr, &start):
+		return &Error{Code: start.Code, Err: start}
+	case runErr != nil:
+		return runFailed(runErr)
+	case rep.ExitCode != 0:
+		return &Status{Code: rep.ExitCode}
+	}
+	return nil
+}
+
+// retryFlags applies the flags given on top of the configuration.
+func retryFlags(c *ucli.Context, r catalog.Retry) (catalog.Retry, error) {
+	bad := func(flag string, err error) error {
+		return usageError(ExitRunFailed, "run", fmt.Errorf("--%s: %w", flag, err))
+	}
+	// c.String rather than c.IsSet: IsSet costs urfave/cli a regular
+	// expression per flag, and this is maestro-run's start-up path.
+	if v := c.String("max-attempts"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > catalog.MaxAttemptsLimit {
+			return r, bad("max-attempts", fmt.Errorf("%q is not a whole number from 1 to %d", c.String("max-attempts"), catalog.MaxAttemptsLimit))
+		}
+		r.MaxAttempts = n
+	}
+	for _, d := range []struct {
+		flag string
+		dst  *time.Duration
+	}{
+		{"base-delay", &r.BaseDelay},
+		{"max-delay", &r.MaxDelay},
+		{"timeout", &r.AttemptTimeout},
+		{"total-timeout", &r.TotalTimeout},
+		{"kill-after", &r.KillAfter},
+	} {
+		s := c.String(d.flag)
+		if s == "" {
+			continue
+		}
+		v, err := catalog.ParseDuration(s)
+		if err != nil {
+			return r, bad(d.flag, err)
+		}
+		*d.dst = v
+	}
+	if r.MaxDelay < r.BaseDelay {
+		return r, usageError(ExitRunFailed, "run", fmt.Errorf("base delay %s is above max delay %s",
+			catalog.FormatDuration(r.BaseDelay), catalog.FormatDuration(r.MaxDelay)))
+	}
+	if v := c.String("exponential-base"); v != "" {
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f < 1 || f > 1e6 {
+			return r, bad("exponential-base", fmt.Errorf("%q is not a number from 1 to 1000000 (1 keeps the delay constant)", c.String("exponential-base")))
+		}
+		r.ExponentialBase = f
+	}
+	if c.Bool("jitter") && c.Bool("no-jitter") {
+		return r, usageError(ExitRunFailed, "run", errors.New("--jitter and --no-jitter contradict each other"))
+	}
+	if c.Bool("jitter") {
+		r.Jitter = true
+	}
+	if c.Bool("no-jitter") {
+		r.Jitter = false
+	}
+	if v := c.String("retry-on"); v != "" {
+		ro, err := catalog.ParseRetryOn(v)
+		if err != nil {
+			return r, bad("retry-on", err)
+		}
+		r.RetryOn = ro
+	}
+	return r, nil
+}
+
+// printSchedule is --explain.
+func printSchedule(w io.Writer, r catalog.Retry, asJSON bool) error {
+	steps := wrapper.Schedule(r)
+	if asJSON {
+		type retryStep struct {
+			Retry        int     `json:"retry"`
+			Attempt      int     `json:"attempt"`
+			DelaySeconds float64 `json:"delay_seconds"`
+			MinSeconds   float64 `json:"min_seconds"`
+			MaxSeconds   float64 `json:"max_seconds"`
+		}
+		out := struct {
+			MaxAttempts           int         `json:"max_attempts"`
+			BaseDelaySeconds      float64     `json:"base_delay_seconds"`
+			MaxDelaySeconds       float64     `json:"max_delay_seconds"`
+			ExponentialBase       float64     `json:"exponential_base"`
+			Jitter                bool        `json:"jitter"`
+			RetryOn               string      `json:"retry_on"`
+			AttemptTimeoutSeconds *float64    `json:"attempt_timeout_seconds"`
+			TotalTimeoutSeconds   *float64    `json:"total_timeout_seconds"`
+			KillAfterSeconds      float64     `json:"kill_after_seconds"`
+			TotalDelaySeconds     float64     `json:"total_delay_seconds"`
+			Retries               []retryStep `json:"retries"`
+		}{
+			MaxAttempts:      r.MaxAttempts,
+			BaseDelaySeconds: r.BaseDelay.Seconds(),
+			MaxDelaySeconds:  r.MaxDelay.Seconds(),
+			ExponentialBase:  r.ExponentialBase,
+			Jitter:           r.Jitter,
+			RetryOn:          r.RetryOn.String(),
+			KillAfterSeconds: r.KillAfter.Seconds(),
+			Retries:          []retryStep{},
+		}
+		if r.AttemptTimeout > 0 {
+			s := r.AttemptTimeout.Seconds()
+			out.AttemptTimeoutSeconds = &s
+		}
+		if r.TotalTimeout > 0 {
+			s := r.TotalTimeout.Seconds()
+			out.TotalTimeoutSeconds = &s
+		}
+		for _, s := range steps {
+			out.Retries = append(out.Retries, retryStep{s.Retry, s.Attempt, s.Delay.Seconds(), s.Min.Seconds(), s.Max.Seconds()})
+			out.TotalDelaySeconds = s.Elapsed.Seconds()
+		}
+		return writeJSON(w, out)
+	}
+	fd := catalog.FormatDuration
+	fmt.Fprintf(w, "up to %d attempt%s; %s\n", r.MaxAttempts, plural(r.MaxAttempts), retryOnText(r.RetryOn))
+	fmt.Fprintf(w, "delay before retry n: min(%s, %s × %g^(n−1))", fd(r.MaxDelay), fd(r.BaseDelay), r.ExponentialBase)
+	if r.Jitter {
+		fmt.Fprintf(w, ", then jittered to 50%%–150%% of it, at most %s", fd(r.MaxDelay))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  attempt %-3d at once\n", 1)
+	for _, s := range steps {
+		fmt.Fprintf(w, "  attempt %-3d after %-8s", s.Attempt, fd(s.Delay))
+		if r.Jitter {
+			fmt.Fprintf(w, " (%s to %s)", fd(s.Min), fd(s.Max))
+		}
+		fmt.Fprintln(w)
+	}
+	var total string
+	if len(steps) > 0 {
+		total = fd(steps[len(steps)-1].Elapsed)
+	} else {
+		total = "0s"
+	}
+	timeout, totalTimeout := "none", "none"
+	if r.AttemptTimeout > 0 {
+		timeout = fd(r.AttemptTimeout) + ", then KILL after " + fd(r.KillAfter)
+	}
+	if r.TotalTimeout > 0 {
+		totalTimeout = fd(r.TotalTimeout)
+	}
+	fmt.Fprintf(w, "waiting %s in all between attempts (without jitter); timeout per attempt: %s; total timeout: %s\n", total, timeout, totalTimeout)
+	return nil
+}
+
+func retryOnText(r catalog.RetryOn) string {
+	switch r.Mode {
+	case catalog.RetryTransient:
+		return "retrying only failures of a transient type"
+	case catalog.RetryCodes:
+		return "retrying only exit codes " + r.String() + " (never a type that is not retryable)"
+	}
+	return "retrying any failure except types that are not retryable"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,50 @@
+// Command maestro makes long automated coding sessions recoverable. One
+// binary answers to three names: maestro, maestro-run (= maestro run) and
+// git-maestro (= maestro, for git's subcommand lookup).
+package main
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/maestro-recovery/maestro/internal/cli"
+)
+
+func main() {
+	args := os.Args[1:]
+	if filepath.Base(os.Args[0]) == "maestro-run" {
+		args = append([]string{"run"}, args...)
+	}
+	os.Exit(exitCode(cli.Run(args, recoveryTOML)))
+}
+
+// exitCode maps what the command returned to maestro's exit code, printing
+// the error first unless it is only a status.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var status *cli.Status
+	if errors.As(err, &status) {
+		if status.Signal != 0 && status.Signal != syscall.SIGQUIT {
+			// End as the signal would have ended us, so a calling shell or
+			// loop sees that it was interrupted, not only the code 128+N.
+			signal.Reset(status.Signal)
+			_ = syscall.Kill(os.Getpid(), status.Signal)
+			// The signal is handled on another thread; give it the moment
+			// it needs before falling back to the plain exit code.
+			time.Sleep(time.Second)
+		}
+		return status.Code
+	}
+	cli.PrintError(os.Stderr, err)
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
+	return cli.ExitFailed
+}

@@ -1,0 +1,349 @@
+package wrapper
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// drainLimit bounds how long output is still read once the command has
+// exited: a background process it left behind may hold the pipe open
+// forever, and maestro must not hang on it.
+const drainLimit = 2 * time.Second
+
+// pollGroup is how often a signalled process group is checked for
+// stragglers while its grace period runs.
+const pollGroup = 10 * time.Millisecond
+
+// attemptResult is what one run of the command came to.
+type attemptResult struct {
+	started  time.Time
+	duration time.Duration
+	exitCode int
+	signal   syscall.Signal // the signal that ended the command, 0 if none
+	timedOut bool
+	// startErr is set when the command could not be started; exitCode is
+	// then 126, 127 or 125.
+	startErr error
+	// outputClosed: writing the command's output failed (the reader of
+	// maestro's output went away), so another attempt is pointless.
+	outputClosed bool
+}
+
+// stream is one output of the command: where maestro reads it, where it
+// goes, and what is kept of it.
+type stream struct {
+	r    *os.File
+	dest io.Writer
+	keep *capture
+}
+
+// StartError is a command that could not be started. Code is 127 when it was
+// not found, 126 when it cannot be executed, 125 otherwise.
+type StartError struct {
+	Name string
+	Code int
+	Err  error
+}
+
+func (e *StartError) Error() string {
+	switch e.Code {
+	case 127:
+		return "run " + strconv.Quote(e.Name) + ": command not found"
+	case 126:
+		return "run " + strconv.Quote(e.Name) + ": cannot execute: " + errText(e.Err)
+	}
+	return "run " + strconv.Quote(e.Name) + ": " + errText(e.Err)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// Hints say what to do about it.
+func (e *StartError) Hints() []string {
+	switch e.Code {
+	case 127:
+		return []string{"check the command's name and $PATH; maestro runs the command directly, without a shell (use sh -c '...' for shell syntax)"}
+	case 126:
+		return []string{"check that the file is a program or a script with a #! line, and that it has execute permission (chmod +x)"}
+	}
+	return nil
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	return err.Error()
+}
+
+func startError(name string, err error) *StartError {
+	code := 125
+	switch {
+	case errors.Is(err, exec.ErrNotFound), errors.Is(err, syscall.ENOENT):
+		// ENOENT from execve also means a missing #! interpreter: sh says 127 too.
+		code = 127
+	case errors.Is(err, exec.ErrDot), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),
+		errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		code = 126
+	}
+	return &StartError{Name: name, Code: code, Err: err}
+}
+
+// runAttempt runs the command once, streaming its output, until it exits,
+// times out or maestro is interrupted. deadline is zero for no timeout.
+func (r *runner) runAttempt(n int, deadline time.Time) attemptResult {
+	res := attemptResult{started: time.Now()}
+	defer func() { res.duration = time.Since(res.started) }()
+
+	args := r.opts.Args
+	cmd := exec.Command(args[0], args[1:]...)
+	if cmd.Err != nil {
+		res.startErr = startError(args[0], cmd.Err)
+		res.exitCode = res.startErr.(*StartError).Code
+		return res
+	}
+	cmd.Env = append(r.env, "MAESTRO_ATTEMPT="+strconv.Itoa(n))
+	cmd.Stdin = r.opts.Stdin
+
+	streams, childEnds, ctty, err := r.openOutputs(cmd)
+	if err != nil {
+		res.startErr = &StartError{Name: args[0], Code: 125, Err: err}
+		res.exitCode = 125
+		return res
+	}
+	cmd.SysProcAttr = sysProcAttr(ctty)
+	err = cmd.Start()
+	// The child has its own copies now; holding ours would keep the pipes
+	// open after it exits, and reading would never end.
+	for _, f := range childEnds {
+		f.Close()
+	}
+	if err != nil {
+		for _, s := range streams {
+			s.r.Close()
+		}
+		se := startError(args[0], err)
+		res.startErr, res.exitCode = se, se.Code
+		return res
+	}
+	pgid := cmd.Process.Pid
+
+	var wg sync.WaitGroup
+	for _, s := range streams {
+		s.keep.reset()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.keep.pump(s.r, s.dest) != nil && s.keep.werr != nil {
+				// Nobody reads maestro's output any more: stop reading, so
+				// the command meets the closed pipe as it would have without
+				// maestro in between.
+				s.r.Close()
+			}
+		}()
+	}
+	pumped := make(chan struct{})
+	go func() { wg.Wait(); close(pumped) }()
+
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timeout = t.C
+	}
+	var kill <-chan time.Time // the end of the grace period after TERM or a signal
+	signalled := false        // TERM or a forwarded signal was sent: stragglers must go too
+	onSignal := func(sig os.Signal) {
+		if sig == syscall.SIGWINCH {
+			r.resize(streams)
+			return
+		}
+		if sig == syscall.SIGPIPE {
+			return
+		}
+		if r.interrupted != nil {
+			// A second interrupt: the user does not want to wait for the grace period.
+			killGroup(pgid, syscall.SIGKILL)
+			return
+		}
+		r.interrupted = sig
+		killGroup(pgid, sig.(syscall.Signal))
+		signalled = true
+		if kill == nil {
+			kill = time.After(r.opts.Retry.KillAfter)
+		}
+	}
+
+wait:
+	for {
+		select {
+		case <-waited:
+			break wait
+		case <-timeout:
+			res.timedOut = true
+			timeout = nil
+			killGroup(pgid, syscall.SIGTERM)
+			signalled = true
+			kill = time.After(r.opts.Retry.KillAfter)
+		case <-kill:
+			killGroup(pgid, syscall.SIGKILL)
+			kill = nil
+		case sig := <-r.sigs:
+			onSignal(sig)
+		}
+	}
+	// The command has exited. After a timeout or a signal, what it started
+	// gets the rest of the grace period, then is killed, so nothing of the
+	// attempt outlives it.
+	r.reapOrphans()
+	if signalled && kill != nil {
+		tick := time.NewTicker(pollGroup)
+	reap:
+		for groupAlive(pgid) {
+			select {
+			case <-tick.C:
+				r.reapOrphans()
+			case <-kill:
+				killGroup(pgid, syscall.SIGKILL)
+				break reap
+			case sig := <-r.sigs:
+				onSignal(sig)
+			}
+		}
+		tick.Stop()
+	}
+	select {
+	case <-pumped:
+	case <-time.After(drainLimit):
+		for _, s := range streams {
+			s.r.SetReadDeadline(time.Now())
+		}
+		<-pumped
+	}
+	for _, s := range streams {
+		s.r.Close()
+		if s.keep.werr != nil {
+			res.outputClosed = true
+		}
+	}
+
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled():
+		res.signal = ws.Signal()
+		res.exitCode = 128 + int(ws.Signal())
+	default:
+		res.exitCode = ws.ExitStatus()
+	}
+	if res.timedOut {
+		res.exitCode = 124
+	}
+	return res
+}
+
+// openOutputs gives the command its stdout and stderr: the slave of a
+// pseudo-terminal for each that is a terminal for maestro (so colours and
+// progress bars survive), a pipe for the others. It returns the ends maestro
+// reads, the ends the child gets (to close once it has them), and the
+// child's descriptor for its controlling terminal, -1 for none.
+func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.File, ctty int, err error) {
+	ctty = -1
+	fail := func(err error) ([]stream, []*os.File, int, error) {
+		for _, s := range streams {
+			s.r.Close()
+		}
+		for _, f := range childEnds {
+			f.Close()
+		}
+		return nil, nil, -1, err
+	}
+	if r.outTTY || r.errTTY {
+		master, slave, err := openPTY()
+		if err == nil {
+			term := r.opts.Stdout
+			if !r.outTTY {
+				term = r.opts.Stderr
+			}
+			_ = copySize(term, master)
+			// One terminal for both when both are terminals, as without maestro.
+			dest := r.opts.Stdout
+			if r.outTTY {
+				cmd.Stdout, ctty = slave, 1
+			} else {
+				dest = r.opts.Stderr
+			}
+			if r.errTTY {
+				cmd.Stderr = slave
+				if ctty < 0 {
+					ctty = 2
+				}
+			}
+			streams = append(streams, stream{r: master, dest: dest, keep: r.out})
+			childEnds = append(childEnds, slave)
+		}
+		// Without a pseudo-terminal the command still runs, on pipes.
+	}
+	for _, o := range []struct {
+		set  bool
+		dst  *io.Writer
+		dest *os.File
+		keep *capture
+	}{
+		{cmd.Stdout != nil, &cmd.Stdout, r.opts.Stdout, r.out},
+		{cmd.Stderr != nil, &cmd.Stderr, r.opts.Stderr, r.err},
+	} {
+		if o.set {
+			continue
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return fail(err)
+		}
+		growPipe(pw)
+		*o.dst = pw
+		streams = append(streams, stream{r: pr, dest: o.dest, keep: o.keep})
+		childEnds = append(childEnds, pw)
+	}
+	return streams, childEnds, ctty, nil
+}
+
+// resize passes a change of maestro's terminal size on to the command's.
+func (r *runner) resize(streams []stream) {
+	if !r.outTTY && !r.errTTY {
+		return
+	}
+	term := r.opts.Stdout
+	if !r.outTTY {
+		term = r.opts.Stderr
+	}
+	_ = copySize(term, streams[0].r)
+}
+
+func (r *runner) reapOrphans() {
+	if r.opts.Reap {
+		reapOrphans()
+	}
+}
+
+func killGroup(pgid int, sig syscall.Signal) {
+	_ = syscall.Kill(-pgid, sig)
+}
+
+// groupAlive reports whether any process of the group is left.
+func groupAlive(pgid int) bool {
+	return syscall.Kill(-pgid, 0) == nil
+}

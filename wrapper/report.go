@@ -1,0 +1,108 @@
+package wrapper
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/maestro-recovery/maestro/catalog"
+)
+
+// Outcomes of a run.
+const (
+	OutcomePassed = "passed" // the first attempt succeeded
+	OutcomeFlaky  = "flaky"  // an attempt succeeded after failures
+	OutcomeFailed = "failed"
+)
+
+// Why retrying stopped.
+const (
+	StopSucceeded    = "succeeded"
+	StopNotRetryable = "not_retryable"      // the failure's type is not worth retrying
+	StopRetryOn      = "retry_on"           // --retry-on excludes the failure
+	StopExhausted    = "attempts_exhausted" // max_attempts reached
+	StopTotalTimeout = "total_timeout"      // the next attempt would start after it
+	StopInterrupted  = "interrupted"        // maestro received a signal
+	StopOutputClosed = "output_closed"      // nobody reads the output any more
+	StopStartFailed  = "start_failed"       // the command could not be started
+	StopError        = "error"              // maestro could not classify the failure
+)
+
+// Report is the retry result written by --report.
+type Report struct {
+	Command          []string                `json:"command"`
+	Success          bool                    `json:"success"`
+	Outcome          string                  `json:"outcome"`
+	ExitCode         int                     `json:"exit_code"`
+	AttemptsMade     int                     `json:"attempts_made"`
+	MaxAttempts      int                     `json:"max_attempts"`
+	TotalTimeSeconds float64                 `json:"total_time_seconds"`
+	FinalError       *string                 `json:"final_error"`
+	Classification   *catalog.Classification `json:"classification"`
+	StopReason       string                  `json:"stop_reason"`
+	Interrupted      string                  `json:"interrupted_by,omitempty"`
+	StartedAt        time.Time               `json:"started_at"`
+	FinishedAt       time.Time               `json:"finished_at"`
+	Attempts         []Attempt               `json:"attempts"`
+}
+
+// Attempt is one run of the command.
+type Attempt struct {
+	Number          int                     `json:"number"`
+	ExitCode        int                     `json:"exit_code"`
+	Signal          *string                 `json:"signal"` // the signal that ended it
+	TimedOut        bool                    `json:"timed_out"`
+	StartedAt       time.Time               `json:"started_at"`
+	DurationSeconds float64                 `json:"duration_seconds"`
+	Classification  *catalog.Classification `json:"classification"`
+	// DelayBeforeNextSeconds is null when no attempt followed.
+	DelayBeforeNextSeconds *float64 `json:"delay_before_next_seconds"`
+}
+
+// WriteFile writes the report atomically: a reader never sees half of it,
+// and an existing report is replaced only by a complete one.
+func (r *Report) WriteFile(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func finalError(rep *Report) string {
+	a := rep.Attempts[len(rep.Attempts)-1]
+	switch {
+	case a.TimedOut:
+		return "timed out"
+	case a.Signal != nil:
+		return "killed by " + *a.Signal
+	case rep.StopReason == StopStartFailed && a.ExitCode == 127:
+		return "command not found"
+	case rep.StopReason == StopStartFailed:
+		return "cannot execute"
+	}
+	return fmt.Sprintf("exit status %d", a.ExitCode)
+}

@@ -1,0 +1,272 @@
+// Package wrapper runs a command with retries: exponential backoff with
+// jitter, only when another try can help, its output streamed through as it
+// is written, per-attempt and total timeouts, signals passed on to the
+// command's whole process group, and a report of every attempt.
+package wrapper
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/sethvargo/go-retry"
+)
+
+// Options describe one run.
+type Options struct {
+	Args   []string
+	Retry  catalog.Retry
+	Config *catalog.Config // classifies failures
+
+	Stdin, Stdout, Stderr *os.File
+
+	// Progress receives maestro's own lines; nil for --quiet.
+	Progress io.Writer
+	// Color lets progress lines use colour.
+	Color bool
+
+	// Reap makes maestro a child subreaper that collects the command's
+	// orphaned descendants, so a zombie never passes for a live process of
+	// the group. Only a program that starts no other children may set it:
+	// collecting orphans waits for any child.
+	Reap bool
+
+	// After and Rand replace the clock of the backoff waits and the jitter's
+	// randomness in tests; nil means the real ones.
+	After func(time.Duration) <-chan time.Time
+	Rand  func() float64
+}
+
+// Interrupted is returned when a signal stopped the run; maestro ends with
+// 128+N.
+type Interrupted struct{ Signal syscall.Signal }
+
+func (e *Interrupted) Error() string { return "interrupted by " + SignalName(e.Signal) }
+
+// Signals maestro passes on to the command and treats as an interruption.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+type runner struct {
+	opts           Options
+	env            []string
+	sigs           chan os.Signal
+	interrupted    os.Signal
+	out, err       *capture
+	outTTY, errTTY bool
+}
+
+// Run runs the command until an attempt succeeds or retrying stops, and
+// reports every attempt. The error is a *StartError when the command could
+// not be started, an *Interrupted when a signal stopped the run, or a
+// configuration error from classifying; the report is complete in every case.
+func Run(opts Options) (*Report, error) {
+	r := &runner{
+		opts:   opts,
+		env:    append(os.Environ(), "MAESTRO_MAX_ATTEMPTS="+strconv.Itoa(opts.Retry.MaxAttempts)),
+		sigs:   make(chan os.Signal, 8),
+		out:    newCapture(),
+		err:    newCapture(),
+		outTTY: IsTerminal(opts.Stdout),
+		errTTY: IsTerminal(opts.Stderr),
+	}
+	// A signal the caller ignored (nohup, a background job) stays ignored, for
+	// maestro and for the command: Notify would undo that.
+	var sigs []os.Signal
+	for _, s := range forwarded {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	// SIGPIPE is caught so a write to a closed stdout fails with EPIPE
+	// instead of killing maestro before it can report; unlike ignoring it,
+	// catching it leaves the command's default in place.
+	sigs = append(sigs, syscall.SIGPIPE)
+	if r.outTTY || r.errTTY {
+		sigs = append(sigs, syscall.SIGWINCH)
+	}
+	signal.Notify(r.sigs, sigs...)
+	defer signal.Stop(r.sigs)
+	if opts.Reap {
+		becomeSubreaper()
+	}
+	return r.run()
+}
+
+func (r *runner) run() (*Report, error) {
+	policy := r.opts.Retry
+	rep := &Report{Command: r.opts.Args, MaxAttempts: policy.MaxAttempts, StartedAt: time.Now().UTC(), Attempts: []Attempt{}}
+	var totalDeadline time.Time
+	if policy.TotalTimeout > 0 {
+		totalDeadline = rep.StartedAt.Add(policy.TotalTimeout)
+	}
+	backoff := NewBackoff(policy, r.opts.Rand)
+	var err error
+	for n := 1; ; n++ {
+		deadline := totalDeadline
+		if policy.AttemptTimeout > 0 {
+			if d := time.Now().Add(policy.AttemptTimeout); deadline.IsZero() || d.Before(deadline) {
+				deadline = d
+			}
+		}
+		res := r.runAttempt(n, deadline)
+		a := Attempt{
+			Number:          n,
+			ExitCode:        res.exitCode,
+			TimedOut:        res.timedOut,
+			StartedAt:       res.started.UTC(),
+			DurationSeconds: seconds(res.duration),
+		}
+		if res.signal != 0 {
+			name := SignalName(res.signal)
+			a.Signal = &name
+		}
+		rep.ExitCode = res.exitCode
+		if res.exitCode == 0 && res.startErr == nil && !res.timedOut {
+			rep.Attempts = append(rep.Attempts, a)
+			rep.Success, rep.StopReason = true, StopSucceeded
+			break
+		}
+		// Classifying is the first work only a failure needs: the default
+		// catalog is parsed and its patterns compiled here, not before.
+		class, cerr := r.opts.Config.Classify(catalog.Failure{
+			ExitCode: res.exitCode,
+			TimedOut: res.timedOut,
+			Output:   append(r.err.blocks(), r.out.blocks()...),
+		})
+		if cerr != nil {
+			rep.Attempts = append(rep.Attempts, a)
+			rep.StopReason, err = StopError, cerr
+			break
+		}
+		a.Classification, rep.Classification = &class, &class
+		rep.Attempts = append(rep.Attempts, a)
+
+		stop, why, delay := r.decide(res, class, backoff, totalDeadline)
+		if stop == StopStartFailed {
+			rep.StopReason, err = stop, res.startErr
+			break
+		}
+		if stop == StopInterrupted {
+			rep.StopReason = stop
+			break
+		}
+		if stop != "" {
+			r.progress("%s %s %s; not retrying: %s", r.attemptLabel(n), r.paint(red, "failed"), describeFailure(res, class), why)
+			rep.StopReason = stop
+			break
+		}
+		d := seconds(delay)
+		rep.Attempts[len(rep.Attempts)-1].DelayBeforeNextSeconds = &d
+		r.progress("%s %s %s; retrying in %s", r.attemptLabel(n), r.paint(yellow, "failed"), describeFailure(res, class), roundDelay(delay))
+		if r.sleep(delay) {
+			rep.StopReason = StopInterrupted
+			break
+		}
+	}
+	rep.FinishedAt = time.Now().UTC()
+	rep.AttemptsMade = len(rep.Attempts)
+	rep.TotalTimeSeconds = seconds(rep.FinishedAt.Sub(rep.StartedAt))
+	switch {
+	case rep.Success && rep.AttemptsMade > 1:
+		rep.Outcome = OutcomeFlaky
+	case rep.Success:
+		rep.Outcome = OutcomePassed
+	default:
+		rep.Outcome = OutcomeFailed
+	}
+	if r.interrupted != nil {
+		sig := r.interrupted.(syscall.Signal)
+		rep.Interrupted = SignalName(sig)
+		rep.ExitCode = 128 + int(sig)
+		msg := "interrupted by " + SignalName(sig)
+		rep.FinalError = &msg
+		r.progress("%s during attempt %d/%d; %s", r.paint(red, "interrupted by "+SignalName(sig)), rep.AttemptsMade, policy.MaxAttempts, r.elapsed(rep))
+		return rep, &Interrupted{Signal: sig}
+	}
+	if !rep.Success {
+		msg := finalError(rep)
+		if err != nil {
+			msg = err.Error()
+		}
+		rep.FinalError = &msg
+	}
+	r.closingLine(rep)
+	return rep, err
+}
+
+// decide says whether to retry after a failed attempt: a stop reason and
+// why, or the delay before the next attempt.
+func (r *runner) decide(res attemptResult, class catalog.Classification, backoff retry.Backoff, totalDeadline time.Time) (stop, why string, delay time.Duration) {
+	policy := r.opts.Retry
+	switch {
+	case res.startErr != nil:
+		return StopStartFailed, "", 0
+	case r.interrupted != nil:
+		return StopInterrupted, "", 0
+	case res.outputClosed:
+		return StopOutputClosed, "its output is no longer read", 0
+	case !class.Retryable:
+		return StopNotRetryable, class.FailureType + " is not worth retrying", 0
+	case !policy.RetryOn.Allows(&class):
+		return StopRetryOn, "--retry-on " + policy.RetryOn.String() + " excludes it", 0
+	}
+	delay, done := backoff.Next()
+	switch {
+	case done:
+		return StopExhausted, "no attempts left", 0
+	case !totalDeadline.IsZero() && !time.Now().Add(delay).Before(totalDeadline):
+		return StopTotalTimeout, "the total timeout of " + catalog.FormatDuration(policy.TotalTimeout) + " ends before another", 0
+	}
+	return "", "", delay
+}
+
+// sleep waits d before the next attempt; it reports true when a signal came
+// first.
+func (r *runner) sleep(d time.Duration) bool {
+	after := r.opts.After
+	if after == nil {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		after = func(time.Duration) <-chan time.Time { return t.C }
+	}
+	c := after(d)
+	for {
+		select {
+		case <-c:
+			return false
+		case sig := <-r.sigs:
+			switch sig {
+			case syscall.SIGPIPE, syscall.SIGWINCH:
+				continue
+			}
+			r.interrupted = sig
+			return true
+		}
+	}
+}
+
+func seconds(d time.Duration) float64 {
+	// Milliseconds are all a report needs, and they print short.
+	return float64(d.Round(time.Millisecond)) / float64(time.Second)
+}
+
+// SignalName is the conventional name of a signal: SIGINT.
+func SignalName(s syscall.Signal) string {
+	if name, ok := signalNames[s]; ok {
+		return name
+	}
+	return "signal " + strconv.Itoa(int(s))
+}
+
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT", syscall.SIGILL: "SIGILL",
+	syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE",
+	syscall.SIGKILL: "SIGKILL", syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
+	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM", syscall.SIGCHLD: "SIGCHLD",
+	syscall.SIGCONT: "SIGCONT", syscall.SIGSTOP: "SIGSTOP", syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN",
+	syscall.SIGTTOU: "SIGTTOU", syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ", syscall.SIGSYS: "SIGSYS",
+}

@@ -1,0 +1,117 @@
+//go:build linux
+
+package wrapper
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// control runs fn on f's descriptor without f.Fd(), which would switch the
+// descriptor to blocking mode and disable read deadlines.
+func control(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// IsTerminal reports whether f is a terminal.
+func IsTerminal(f *os.File) bool {
+	return control(f, func(fd int) error {
+		_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+		return err
+	}) == nil
+}
+
+// openPTY opens a pseudo-terminal pair. golang.org/x/sys is used rather than
+// github.com/creack/pty because creack's Open goes through File.Fd, which
+// leaves the master blocking; maestro needs read deadlines on it to stop
+// reading when a grandchild keeps the terminal open after the command ends.
+func openPTY() (master, slave *os.File, err error) {
+	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	var n int
+	err = control(master, func(fd int) error {
+		var err error
+		if n, err = unix.IoctlGetInt(fd, unix.TIOCGPTN); err != nil {
+			return err
+		}
+		return unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0)
+	})
+	if err == nil {
+		slave, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	}
+	if err != nil {
+		master.Close()
+		return nil, nil, err
+	}
+	return master, slave, nil
+}
+
+// copySize gives terminal to the window size of terminal from.
+func copySize(from, to *os.File) error {
+	var ws *unix.Winsize
+	err := control(from, func(fd int) error {
+		var err error
+		ws, err = unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return control(to, func(fd int) error { return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, ws) })
+}
+
+// sysProcAttr starts the command in a session of its own, so that its whole
+// process group can be signalled and a grandchild cannot outlive a timeout
+// by accident. ctty is the child's descriptor for its controlling terminal,
+// or -1 for none. Pdeathsig ends the command if maestro itself is killed.
+func sysProcAttr(ctty int) *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+	if ctty >= 0 {
+		a.Setctty = true
+		a.Ctty = ctty
+	}
+	return a
+}
+
+// growPipe enlarges a pipe's buffer so a fast writer wakes maestro less
+// often; the default 64 KiB costs a context switch per 64 KiB.
+func growPipe(f *os.File) {
+	_ = control(f, func(fd int) error {
+		_, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 1<<20)
+		return err
+	})
+}
+
+// becomeSubreaper makes the command's orphaned descendants maestro's
+// children rather than init's, so that reapOrphans can collect them: in a
+// container whose init never reaps, a zombie would otherwise look like a
+// live process of the group until the grace period ends.
+func becomeSubreaper() {
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+}
+
+// reapOrphans collects the zombies of orphaned descendants. It is called
+// only once the command itself has been waited for, so it cannot take the
+// command's exit status from os/exec.
+func reapOrphans() {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if pid <= 0 || err != nil {
+			return
+		}
+	}
+}

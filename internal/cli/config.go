@@ -62,16 +62,16 @@ func (e *env) config(c *ucli.Context) error {
 }
 
 type retryJSON struct {
-	Source          string   `json:"source"`
-	MaxAttempts     int      `json:"max_attempts"`
-	BaseDelay       string   `json:"base_delay"`
-	MaxDelay        string   `json:"max_delay"`
-	ExponentialBase float64  `json:"exponential_base"`
-	Jitter          bool     `json:"jitter"`
-	RetryOn         string   `json:"retry_on"`
-	AttemptTimeout  *string  `json:"attempt_timeout"`
-	TotalTimeout    *string  `json:"total_timeout"`
-	KillAfter       string   `json:"kill_after"`
+	Source          string  `json:"source"`
+	MaxAttempts     int     `json:"max_attempts"`
+	BaseDelay       string  `json:"base_delay"`
+	MaxDelay        string  `json:"max_delay"`
+	ExponentialBase float64 `json:"exponential_base"`
+	Jitter          bool    `json:"jitter"`
+	RetryOn         string  `json:"retry_on"`
+	AttemptTimeout  *string `json:"attempt_timeout"`
+	TotalTimeout    *string `json:"total_timeout"`
+	KillAfter       string  `json:"kill_after"`
 }
 
 func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule) any {

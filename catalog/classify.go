@@ -185,9 +185,9 @@ func (c Classification) Describe() string {
 		return c.FailureType
 	}
 	line := c.Line
-	if utf8.RuneCountInString(line) > 72 {
+	if utf8.RuneCountInString(line) > 100 {
 		r := []rune(line)
-		line = string(r[:71]) + "…"
+		line = string(r[:99]) + "…"
 	}
 	return fmt.Sprintf("%s: %q", c.FailureType, line)
 }

@@ -106,7 +106,7 @@ func TestClassifyClipsLongLines(t *testing.T) {
 	if got.FailureType != "transient" || len(got.Line) > 320 || !strings.HasSuffix(got.Line, "…") {
 		t.Errorf("got %q (%d bytes)", got.Line, len(got.Line))
 	}
-	if d := got.Describe(); len([]rune(d)) > 100 {
+	if d := got.Describe(); len([]rune(d)) > 130 {
 		t.Errorf("Describe() too long: %q", d)
 	}
 }

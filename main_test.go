@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain registers the binary under its three names: testscript puts a
+// copy named after each on PATH, and main dispatches on that name.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"maestro":     main,
+		"maestro-run": main,
+		"git-maestro": main,
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// Identity and isolation for git, whatever the machine's setup.
+			for _, kv := range []string{
+				"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com",
+				"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com",
+				"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			} {
+				k, v, _ := strings.Cut(kv, "=")
+				env.Setenv(k, v)
+			}
+			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits": cmdExits,
+			"json":  cmdJSON,
+		},
+		RequireExplicitExec: true,
+	})
+}
+
+// exits CODE PROG ARGS... runs PROG and checks its exit code; stdout and
+// stderr are kept for the commands that follow, as exec keeps them.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// json FILE PATH WANT checks the value at PATH (keys and array indices
+// joined by dots: attempts.0.exit_code) in the JSON document FILE: a string
+// is compared as it is, anything else in its JSON form. With !, the value
+// must differ. FILE "stdout" is the output of the last command.
+func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: json FILE PATH WANT")
+	}
+	data := ts.ReadFile(args[0])
+	var v any
+	if err := json.Unmarshal([]byte(data), &v); err != nil {
+		ts.Fatalf("%s is not one JSON document: %v", args[0], err)
+	}
+	for _, key := range strings.Split(args[1], ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			val, ok := x[key]
+			if !ok {
+				ts.Fatalf("%s: no key %q in %s", args[0], key, args[1])
+			}
+			v = val
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(x) {
+				ts.Fatalf("%s: no index %q in %s (length %d)", args[0], key, args[1], len(x))
+			}
+			v = x[i]
+		default:
+			ts.Fatalf("%s: %s goes past a %T", args[0], args[1], v)
+		}
+	}
+	got, ok := v.(string)
+	if !ok {
+		b, _ := json.Marshal(v)
+		got = string(b)
+	}
+	if (got == args[2]) == neg {
+		ts.Fatalf("%s: %s = %s, want %s%s", args[0], args[1], got, map[bool]string{true: "not ", false: ""}[neg], args[2])
+	}
+}

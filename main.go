@@ -42,7 +42,7 @@ func exitCode(err error) int {
 		return status.Code
 	}
 	cli.PrintError(os.Stderr, err)
-	var coded interface{ ExitCode() int }
+	var coded *cli.Error
 	if errors.As(err, &coded) {
 		return coded.ExitCode()
 	}

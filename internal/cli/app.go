@@ -27,7 +27,6 @@ func Run(args []string, defaultCatalog []byte) error {
 		UsageText:            "maestro COMMAND [flags] [arguments]\nmaestro-run [flags] -- COMMAND [ARGS...]\ngit maestro COMMAND [flags] [arguments]",
 		Description:          "maestro retries a failing command with backoff, only when another try can help.\nRun 'maestro COMMAND --help' for a command's flags.",
 		HideVersion:          true,
-		HideHelpCommand:      true,
 		EnableBashCompletion: false,
 		Writer:               os.Stdout,
 		ErrWriter:            os.Stderr,
@@ -54,7 +53,17 @@ func Run(args []string, defaultCatalog []byte) error {
 			return &Error{Code: ExitUsage, Err: fmt.Errorf("unknown command %q", name), Hint: hint}
 		},
 	}
-	return app.Run(append([]string{"maestro"}, args...))
+	err := app.Run(append([]string{"maestro"}, args...))
+	var own *Error
+	var status *Status
+	if err != nil && !errors.As(err, &own) && !errors.As(err, &status) {
+		// urfave/cli's own errors ("No help topic for 'x'") are usage errors.
+		if topic, ok := strings.CutPrefix(err.Error(), "No help topic for "); ok {
+			err = fmt.Errorf("unknown command %s", strings.ReplaceAll(topic, "'", `"`))
+		}
+		return usageError(ExitUsage, "", err)
+	}
+	return err
 }
 
 // flagError rewrites the flag package's messages, which name flags with one

@@ -308,15 +308,16 @@ func readAll(t *testing.T, master *os.File, done <-chan error) string {
 	return out.String()
 }
 
-// inTerminal runs maestro-run with a pseudo-terminal of rows×cols as its
-// stdin, stdout and stderr, and returns what the terminal received.
+// inTerminal runs maestro-run with a pseudo-terminal of 40×132 as its
+// stdout and stderr (stdin is /dev/null), and returns what the terminal
+// received.
 func inTerminal(t *testing.T, env []string, args ...string) (string, int) {
 	t.Helper()
 	master, slave := openPTY(t, 40, 132)
 	cmd := maestroRun(t, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	cmd.Stdout, cmd.Stderr = slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 1}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -332,10 +333,11 @@ func inTerminal(t *testing.T, env []string, args ...string) (string, int) {
 func TestTerminalIsKept(t *testing.T) {
 	t.Parallel()
 	flaky := []string{"--max-attempts", "2", "--base-delay", "1ms", "--", "sh", "-c",
-		`[ -t 1 ] && echo stdout-is-a-terminal; [ -t 2 ] && echo stderr-is-a-terminal; stty size; printf '\033[31mred\033[0m\n'; ` +
+		`[ -t 1 ] && echo stdout-is-a-terminal; [ -t 2 ] && echo stderr-is-a-terminal; stty size <&1; `+
+			`{ cat /dev/tty || echo no-controlling-terminal; } 2>/dev/null; printf '\033[31mred\033[0m\n'; ` +
 			`[ "$MAESTRO_ATTEMPT" = 2 ] || { echo "Connection refused" >&2; exit 1; }`}
 	out, code := inTerminal(t, nil, flaky...)
-	for _, want := range []string{"stdout-is-a-terminal", "stderr-is-a-terminal", "40 132", "\x1b[31mred\x1b[0m",
+	for _, want := range []string{"stdout-is-a-terminal", "stderr-is-a-terminal", "40 132", "no-controlling-terminal", "\x1b[31mred\x1b[0m",
 		// maestro's own lines are in colour on a terminal.
 		"maestro: attempt 1/2 \x1b[33mfailed\x1b[0m (exit 1, transient: \"Connection refused\"); retrying",
 		"maestro: \x1b[32mpassed\x1b[0m on attempt 2/2"} {
@@ -402,4 +404,36 @@ func TestGigabyteOfOutput(t *testing.T) {
 		t.Errorf("peak memory %d MiB, want at most %d MiB", rss>>20, limit>>20)
 	}
 	t.Logf("peak memory %.1f MiB", float64(rss)/(1<<20))
+}
+
+// A resize of maestro's terminal reaches the command's terminal, and the
+// command gets SIGWINCH, as it would without maestro.
+func TestTerminalResize(t *testing.T) {
+	t.Parallel()
+	master, slave := openPTY(t, 40, 132)
+	cmd := maestroRun(t, "--", "sh", "-c", `trap 'stty size <&1; exit 0' WINCH; echo ready; while :; do sleep 0.02; done`)
+	cmd.Stdout, cmd.Stderr = slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 1}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var out bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(out.String(), "ready") {
+		n, err := master.Read(buf)
+		if err != nil {
+			t.Fatalf("read: %v (%q)", err, out.String())
+		}
+		out.Write(buf[:n])
+	}
+	if err := unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 50, Col: 160}); err != nil {
+		t.Fatal(err)
+	}
+	out.WriteString(readAll(t, master, done))
+	if !strings.Contains(out.String(), "50 160") {
+		t.Errorf("the command did not see the new size: %q", out.String())
+	}
 }

@@ -116,13 +116,13 @@ func (r *runner) runAttempt(n int, deadline time.Time) attemptResult {
 	cmd.Env = append(r.env, "MAESTRO_ATTEMPT="+strconv.Itoa(n))
 	cmd.Stdin = r.opts.Stdin
 
-	streams, childEnds, ctty, err := r.openOutputs(cmd)
+	streams, childEnds, err := r.openOutputs(cmd)
 	if err != nil {
 		res.startErr = &StartError{Name: args[0], Code: 125, Err: err}
 		res.exitCode = 125
 		return res
 	}
-	cmd.SysProcAttr = sysProcAttr(ctty)
+	cmd.SysProcAttr = sysProcAttr()
 	err = cmd.Start()
 	// The child has its own copies now; holding ours would keep the pipes
 	// open after it exits, and reading would never end.
@@ -169,7 +169,7 @@ func (r *runner) runAttempt(n int, deadline time.Time) attemptResult {
 	signalled := false        // TERM or a forwarded signal was sent: stragglers must go too
 	onSignal := func(sig os.Signal) {
 		if sig == syscall.SIGWINCH {
-			r.resize(streams)
+			r.resize(streams, pgid)
 			return
 		}
 		if sig == syscall.SIGPIPE {
@@ -258,18 +258,21 @@ wait:
 // openOutputs gives the command its stdout and stderr: the slave of a
 // pseudo-terminal for each that is a terminal for maestro (so colours and
 // progress bars survive), a pipe for the others. It returns the ends maestro
-// reads, the ends the child gets (to close once it has them), and the
-// child's descriptor for its controlling terminal, -1 for none.
-func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.File, ctty int, err error) {
-	ctty = -1
-	fail := func(err error) ([]stream, []*os.File, int, error) {
+// reads and the ends the child gets (to close once it has them).
+//
+// The pseudo-terminal is not made the command's controlling terminal: maestro
+// passes output through, not input, so a program asking for a password on
+// /dev/tty would wait for ever on it. Without one, /dev/tty fails at once,
+// as it does when maestro runs unattended.
+func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.File, err error) {
+	fail := func(err error) ([]stream, []*os.File, error) {
 		for _, s := range streams {
 			s.r.Close()
 		}
 		for _, f := range childEnds {
 			f.Close()
 		}
-		return nil, nil, -1, err
+		return nil, nil, err
 	}
 	if r.outTTY || r.errTTY {
 		master, slave, err := openPTY()
@@ -282,15 +285,12 @@ func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.F
 			// One terminal for both when both are terminals, as without maestro.
 			dest := r.opts.Stdout
 			if r.outTTY {
-				cmd.Stdout, ctty = slave, 1
+				cmd.Stdout = slave
 			} else {
 				dest = r.opts.Stderr
 			}
 			if r.errTTY {
 				cmd.Stderr = slave
-				if ctty < 0 {
-					ctty = 2
-				}
 			}
 			streams = append(streams, stream{r: master, dest: dest, keep: r.out})
 			childEnds = append(childEnds, slave)
@@ -318,11 +318,13 @@ func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.F
 		streams = append(streams, stream{r: pr, dest: o.dest, keep: o.keep})
 		childEnds = append(childEnds, pw)
 	}
-	return streams, childEnds, ctty, nil
+	return streams, childEnds, nil
 }
 
 // resize passes a change of maestro's terminal size on to the command's.
-func (r *runner) resize(streams []stream) {
+// The kernel signals only a terminal's own session, which the command's
+// pseudo-terminal has none of, so maestro sends SIGWINCH itself.
+func (r *runner) resize(streams []stream, pgid int) {
 	if !r.outTTY && !r.errTTY {
 		return
 	}
@@ -330,7 +332,9 @@ func (r *runner) resize(streams []stream) {
 	if !r.outTTY {
 		term = r.opts.Stderr
 	}
-	_ = copySize(term, streams[0].r)
+	if copySize(term, streams[0].r) == nil {
+		killGroup(pgid, syscall.SIGWINCH)
+	}
 }
 
 func (r *runner) reapOrphans() {

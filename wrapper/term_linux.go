@@ -73,17 +73,12 @@ func copySize(from, to *os.File) error {
 	return control(to, func(fd int) error { return unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, ws) })
 }
 
-// sysProcAttr starts the command in a session of its own, so that its whole
-// process group can be signalled and a grandchild cannot outlive a timeout
-// by accident. ctty is the child's descriptor for its controlling terminal,
-// or -1 for none. Pdeathsig ends the command if maestro itself is killed.
-func sysProcAttr(ctty int) *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
-	if ctty >= 0 {
-		a.Setctty = true
-		a.Ctty = ctty
-	}
-	return a
+// sysProcAttr starts the command in a session of its own, without a
+// controlling terminal: its whole process group can be signalled, and a
+// read of /dev/tty fails rather than waits. Pdeathsig ends the command if
+// maestro itself is killed.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 }
 
 // growPipe enlarges a pipe's buffer so a fast writer wakes maestro less

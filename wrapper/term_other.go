@@ -18,7 +18,7 @@ func openPTY() (master, slave *os.File, err error) {
 
 func copySize(from, to *os.File) error { return nil }
 
-func sysProcAttr(ctty int) *syscall.SysProcAttr {
+func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
 

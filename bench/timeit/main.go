@@ -6,8 +6,14 @@
 //	timeit -n 500 -- 'true' '/path/execfloor true' 'maestro-run true'
 //
 // Each argument is one command, split on spaces (no shell is involved, so a
-// shell's start-up does not blur what is measured). Output goes to
-// /dev/null. With -json it prints the results as JSON.
+// shell's start-up does not blur what is measured). An argument may start
+// with a label, NAME=COMMAND (NAME made of letters, digits and _), which
+// names the command in the output and in the -kv file. Output of the
+// commands goes to /dev/null; a command that fails stops timeit.
+//
+// With -json it prints the results as JSON. With -kv FILE it also appends
+// one PREFIX.NAME.median_ms=... line (and mean_ms, p10_ms, p90_ms, ratio)
+// per command to FILE, for bench/measure to read.
 package main
 
 import (
@@ -16,12 +22,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 )
 
 type result struct {
+	Name     string  `json:"name"`
 	Command  string  `json:"command"`
 	MedianMS float64 `json:"median_ms"`
 	MeanMS   float64 `json:"mean_ms"`
@@ -30,24 +38,40 @@ type result struct {
 	Ratio    float64 `json:"ratio_to_baseline"`
 }
 
+var label = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)=(.*)$`)
+
 func main() {
 	n := flag.Int("n", 300, "runs of each command")
 	warmup := flag.Int("warmup", 20, "untimed runs of each command first")
 	asJSON := flag.Bool("json", false, "print JSON")
+	kv := flag.String("kv", "", "append NAME.median_ms=... lines to this `file`")
+	prefix := flag.String("prefix", "timeit", "key prefix for -kv")
 	flag.Parse()
-	cmds := flag.Args()
-	if len(cmds) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-json] CMD...")
+	if flag.NArg() == 0 || *n < 1 {
+		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-warmup N] [-json] [-kv FILE [-prefix P]] [NAME=]CMD...")
 		os.Exit(2)
 	}
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	var names, cmds []string
+	for i, a := range flag.Args() {
+		name := fmt.Sprintf("cmd%d", i+1)
+		if m := label.FindStringSubmatch(a); m != nil {
+			name, a = m[1], m[2]
+		}
+		if len(strings.Fields(a)) == 0 {
+			fmt.Fprintf(os.Stderr, "timeit: empty command %q\n", flag.Arg(i))
+			os.Exit(2)
+		}
+		names, cmds = append(names, name), append(cmds, a)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, "timeit:", err)
+		os.Exit(1)
 	}
 	run := func(c string) time.Duration {
 		f := strings.Fields(c)
 		cmd := exec.Command(f[0], f[1:]...)
-		cmd.Stdout, cmd.Stderr = devnull, devnull
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "timeit: %s: %v\n", c, err)
@@ -76,8 +100,9 @@ func main() {
 			sum += d
 		}
 		results = append(results, result{
+			Name:     names[j],
 			Command:  c,
-			MedianMS: ms(t[len(t)/2]),
+			MedianMS: ms(median(t)),
 			MeanMS:   ms(sum / time.Duration(len(t))),
 			P10MS:    ms(t[len(t)/10]),
 			P90MS:    ms(t[len(t)*9/10]),
@@ -86,11 +111,49 @@ func main() {
 	for j := range results {
 		results[j].Ratio = results[j].MedianMS / results[0].MedianMS
 	}
+	if *kv != "" {
+		if err := writeKV(*kv, *prefix, results); err != nil {
+			fmt.Fprintln(os.Stderr, "timeit:", err)
+			os.Exit(1)
+		}
+	}
 	if *asJSON {
 		json.NewEncoder(os.Stdout).Encode(results)
 		return
 	}
+	width := 0
 	for _, r := range results {
-		fmt.Printf("%-50s median %7.3f ms  (p10 %.3f, p90 %.3f)  %5.2fx baseline\n", r.Command, r.MedianMS, r.P10MS, r.P90MS, r.Ratio)
+		width = max(width, len(r.Command))
 	}
+	fmt.Printf("  %-*s  %9s  %9s  %9s  %8s\n", width, "command", "median ms", "p10 ms", "p90 ms", "ratio")
+	for _, r := range results {
+		fmt.Printf("  %-*s  %9.3f  %9.3f  %9.3f  %7.2fx\n", width, r.Command, r.MedianMS, r.P10MS, r.P90MS, r.Ratio)
+	}
+	fmt.Printf("  (%d interleaved runs of each after %d warm-up runs; ratio = median / median of the first)\n", *n, *warmup)
+}
+
+// median of sorted durations: the mean of the two middle ones for an even count.
+func median(t []time.Duration) time.Duration {
+	if len(t)%2 == 1 {
+		return t[len(t)/2]
+	}
+	return (t[len(t)/2-1] + t[len(t)/2]) / 2
+}
+
+func writeKV(path, prefix string, results []result) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, r := range results {
+		k := prefix + "." + r.Name + "."
+		fmt.Fprintf(&b, "%smedian_ms=%.6f\n%smean_ms=%.6f\n%sp10_ms=%.6f\n%sp90_ms=%.6f\n%sratio=%.6f\n",
+			k, r.MedianMS, k, r.MeanMS, k, r.P10MS, k, r.P90MS, k, r.Ratio)
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maestro-recovery/maestro/internal/proctest"
 	"github.com/maestro-recovery/maestro/wrapper"
 	"golang.org/x/sys/unix"
 )
@@ -48,27 +49,14 @@ func waitFile(t *testing.T, path string) string {
 	return ""
 }
 
-// alive reports whether a process runs: it exists and is not a zombie.
-func alive(pid string) bool {
-	data, err := os.ReadFile("/proc/" + pid + "/stat")
+// gone waits for the process whose pid a file holds to stop running.
+func gone(t *testing.T, pid string) bool {
+	t.Helper()
+	n, err := strconv.Atoi(pid)
 	if err != nil {
-		return false
+		t.Fatalf("bad pid %q", pid)
 	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
-
-// waitGone waits a moment for a killed process to be gone, for the kernel
-// delivers SIGKILL asynchronously.
-func waitGone(pid string) bool {
-	for i := 0; i < 200; i++ {
-		if !alive(pid) {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return false
+	return proctest.Gone(n)
 }
 
 func readReport(t *testing.T, path string) wrapper.Report {
@@ -135,7 +123,7 @@ func TestSignalsReachTheCommand(t *testing.T) {
 			}
 			// The background sleep ignores INT (sh starts it so); it is
 			// killed when the grace period ends, not left behind.
-			if !waitGone(grandchild) {
+			if !gone(t, grandchild) {
 				t.Errorf("grandchild %s outlived maestro", grandchild)
 			}
 			r := readReport(t, filepath.Join(dir, "report.json"))
@@ -183,7 +171,7 @@ func TestSecondInterruptKills(t *testing.T) {
 	pid := waitFile(t, filepath.Join(cmd.Dir, "pid"))
 	cmd.Process.Signal(syscall.SIGINT)
 	time.Sleep(200 * time.Millisecond)
-	if !alive(pid) {
+	if n, _ := strconv.Atoi(pid); !proctest.Alive(n) {
 		t.Fatal("the command died of an INT it ignores")
 	}
 	start := time.Now()
@@ -194,7 +182,7 @@ func TestSecondInterruptKills(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v after the second interrupt", d)
 	}
-	if !waitGone(pid) {
+	if !gone(t, pid) {
 		t.Errorf("command %s survived", pid)
 	}
 }
@@ -217,7 +205,7 @@ func TestTimeoutKillsWhatIgnoresTerm(t *testing.T) {
 	}
 	for _, f := range []string{"pid", "grandchild"} {
 		pid := waitFile(t, filepath.Join(cmd.Dir, f))
-		if !waitGone(pid) {
+		if !gone(t, pid) {
 			t.Errorf("%s %s is still running", f, pid)
 		}
 	}
@@ -308,13 +296,13 @@ func readAll(t *testing.T, master *os.File, done <-chan error) string {
 	return out.String()
 }
 
-// inTerminal runs maestro-run with a pseudo-terminal of 40×132 as its
-// stdout and stderr (stdin is /dev/null), and returns what the terminal
-// received.
-func inTerminal(t *testing.T, env []string, args ...string) (string, int) {
+// startInTerminal starts maestro-run with a pseudo-terminal of 40×132 as
+// its stdout and stderr and its controlling terminal, as in a user's shell
+// (stdin is /dev/null). done receives the end of the process.
+func startInTerminal(t *testing.T, env []string, args ...string) (master *os.File, cmd *exec.Cmd, done chan error) {
 	t.Helper()
 	master, slave := openPTY(t, 40, 132)
-	cmd := maestroRun(t, args...)
+	cmd = maestroRun(t, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 1}
@@ -322,8 +310,16 @@ func inTerminal(t *testing.T, env []string, args ...string) (string, int) {
 		t.Fatal(err)
 	}
 	slave.Close()
-	done := make(chan error, 1)
+	done = make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	return master, cmd, done
+}
+
+// inTerminal runs maestro-run in a terminal (see startInTerminal) and
+// returns what the terminal received and the exit code.
+func inTerminal(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
+	master, cmd, done := startInTerminal(t, env, args...)
 	out := readAll(t, master, done)
 	return out, cmd.ProcessState.ExitCode()
 }
@@ -410,16 +406,7 @@ func TestGigabyteOfOutput(t *testing.T) {
 // command gets SIGWINCH, as it would without maestro.
 func TestTerminalResize(t *testing.T) {
 	t.Parallel()
-	master, slave := openPTY(t, 40, 132)
-	cmd := maestroRun(t, "--", "sh", "-c", `trap 'stty size <&1; exit 0' WINCH; echo ready; while :; do sleep 0.02; done`)
-	cmd.Stdout, cmd.Stderr = slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 1}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	master, _, done := startInTerminal(t, nil, "--", "sh", "-c", `trap 'stty size <&1; exit 0' WINCH; echo ready; while :; do sleep 0.02; done`)
 	var out bytes.Buffer
 	buf := make([]byte, 4096)
 	for !strings.Contains(out.String(), "ready") {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader as a user's recovery.toml,
@@ -71,5 +72,75 @@ func FuzzLocate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, a, b string, i int) {
 		locate(data, []any{a, i, b, i})
 		locate(data, []any{a, b})
+	})
+}
+
+// FuzzClassify feeds arbitrary output to the default rules: no panic, and
+// the line reported is valid UTF-8, bounded, and comes from the output.
+func FuzzClassify(f *testing.F) {
+	def, err := os.ReadFile("../recovery.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	c, err := LoadDefault(def)
+	if err != nil {
+		f.Fatal(err)
+	}
+	corpus, _ := filepath.Glob("testdata/corpus/*/*.txt")
+	for _, p := range corpus {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, 1)
+	}
+	f.Add([]byte("\x1b[31mSyntaxError\x1b[0m: x\r\n\x1b]0;title\x07"), 2)
+	f.Fuzz(func(t *testing.T, out []byte, code int) {
+		got, err := c.Classify(Failure{ExitCode: code, Output: [][]byte{out}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.ValidString(got.Line) || len(got.Line) > maxLineLen+len("…") {
+			t.Fatalf("line %q", got.Line)
+		}
+		if got.FailureType == "" {
+			t.Fatal("no failure type")
+		}
+	})
+}
+
+// FuzzParseRetryOn and FuzzParseDuration: what they accept, they print back
+// to an equal value.
+func FuzzParseRetryOn(f *testing.F) {
+	for _, s := range []string{"any", "transient", "1,75,137", " 3 , 4", "0", "256", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRetryOn(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseRetryOn(r.String())
+		if err != nil || again.String() != r.String() {
+			t.Fatalf("%q -> %q -> %v, %v", s, r.String(), again, err)
+		}
+	})
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"1.5s", "2m", "3", "0.001", "-1s", "1h2m3s", "9999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		if d <= 0 {
+			t.Fatalf("%q accepted as %v", s, d)
+		}
+		if back, err := ParseDuration(FormatDuration(d)); err != nil || back != d {
+			t.Fatalf("%q = %v, printed %q, read back %v, %v", s, d, FormatDuration(d), back, err)
+		}
 	})
 }

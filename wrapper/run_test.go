@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/proctest"
 	"github.com/maestro-recovery/maestro/wrapper"
 )
 
@@ -288,7 +289,7 @@ func TestAttemptTimeoutKillsTheGroup(t *testing.T) {
 		t.Errorf("took %v", elapsed)
 	}
 	for _, line := range strings.Fields(h.read("pids")) {
-		if alive(t, line) {
+		if pid, _ := strconv.Atoi(line); !proctest.Gone(pid) {
 			t.Errorf("grandchild %s outlived its attempt", line)
 		}
 	}
@@ -324,17 +325,3 @@ func equalDurations(a, b []time.Duration) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// alive reports whether the process is running: not gone, and not a zombie
-// waiting for a parent to collect it.
-func alive(t *testing.T, pid string) bool {
-	t.Helper()
-	data, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the command name in parentheses.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}

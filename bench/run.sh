@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench/run.sh: maestro-run's performance against baselines measured in the
+# same run (see bench/README.md). Run it from anywhere:
+#
+#   bash bench/run.sh               # full run, about 1.5 minutes on 2 cores
+#   BENCH_QUICK=1 bash bench/run.sh # fewer repetitions, about 30 seconds
+#
+# It builds maestro with ./install.sh into a temporary PREFIX (so it measures
+# exactly what users install) and the helpers under bench/ into the same
+# temporary folder, runs everything there, and removes it on exit. It leaves
+# nothing in the repository. Missed goals are reported, not fatal: the exit
+# status is 0 unless the benchmark itself cannot run.
+#
+# Knobs (environment): BENCH_QUICK=1, BENCH_STARTUP_RUNS, BENCH_STREAM_RUNS,
+# BENCH_STREAM_BYTES (default 1073741824 = 1 GiB).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+say() { printf '%s\n' "$*"; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+section() { printf '\n== %s\n\n' "$*"; }
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+  startup_runs=${BENCH_STARTUP_RUNS:-200} startup_warmup=20
+  stream_runs=${BENCH_STREAM_RUNS:-3}
+else
+  startup_runs=${BENCH_STARTUP_RUNS:-1000} startup_warmup=50
+  stream_runs=${BENCH_STREAM_RUNS:-5}
+fi
+stream_bytes=${BENCH_STREAM_BYTES:-1073741824}
+
+command -v go >/dev/null 2>&1 || die "go is not on PATH (install Go 1.26 or later)"
+
+# Debian's retry (C) is the reference wrapper. Install it when missing.
+if ! command -v retry >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  say "bench: Debian's retry is missing: installing it with: $sudo apt-get install -y retry"
+  if ! { $sudo apt-get install -y retry >/dev/null || { $sudo apt-get update >/dev/null && $sudo apt-get install -y retry >/dev/null; }; }; then
+    say "bench: warning: could not install retry; the figures that compare with it are left out" >&2
+  fi
+fi
+retry=$(type -P retry || true)
+true_bin=$(type -P true) || die "no true executable on PATH"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/maestro-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+bin=$work/bin kv=$work/results.kv
+mkdir -p "$bin" "$work/run" "$work/xdg/config" "$work/xdg/state"
+
+section "build"
+# Exactly what users get: install.sh into a temporary PREFIX.
+PREFIX=$work/prefix "$root/install.sh" 2>&1 | grep -v -e 'is not on your PATH' -e 'hint: add it' | sed 's/^/  /'
+mr=$work/prefix/bin/maestro-run
+[ -x "$mr" ] || die "install.sh did not install $mr"
+# The helpers, built like maestro (the floor must not be handicapped).
+for h in execfloor timeit measure; do
+  (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
+done
+say "  helpers: $bin/{execfloor,timeit,measure}"
+
+# Measure in an empty folder outside any repository, with no user
+# configuration: the plain path every maestro-run takes.
+cd "$work/run"
+export XDG_CONFIG_HOME=$work/xdg/config XDG_STATE_HOME=$work/xdg/state
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^MAESTRO_' || true)
+
+section "machine"
+say "  $(uname -srm), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+say "  $(go version)"
+say "  maestro $("$work/prefix/bin/maestro" --version 2>&1 | head -1)"
+if [ -n "$retry" ]; then
+  say "  retry $(dpkg-query -W -f '${Version}' retry 2>/dev/null || echo '(version unknown)') at $retry"
+fi
+say "  mode: $([ "${BENCH_QUICK:-0}" = 1 ] && echo quick || echo full): $startup_runs start-up runs, $stream_runs stream runs of $((stream_bytes >> 20)) MiB"
+
+section "1. start-up overhead: $startup_runs interleaved runs of each, median wall time"
+startup_cmds=("true=$true_bin" "execfloor=$bin/execfloor $true_bin")
+# Debian's retry: -t 1 is one try (-t counts tries, not retries).
+[ -n "$retry" ] && startup_cmds+=("retry=$retry -t 1 -- $true_bin")
+startup_cmds+=("maestro_run=$mr $true_bin")
+"$bin/timeit" -n "$startup_runs" -warmup "$startup_warmup" -kv "$kv" -prefix startup "${startup_cmds[@]}"
+"$bin/measure" startup -kv "$kv" -floor-goal-ms 1 -retry-goal 1.5
+
+section "2. streaming $((stream_bytes >> 20)) MiB of stdout, piped on to cat, $stream_runs interleaved runs of each"
+stream_cmds=('cat=head -c $BYTES /dev/zero | cat | cat' "maestro=$mr -- head -c \$BYTES /dev/zero | cat")
+[ -n "$retry" ] && stream_cmds+=("retry=$retry -t 1 -- head -c \$BYTES /dev/zero | cat")
+"$bin/measure" stream -n "$stream_runs" -bytes "$stream_bytes" -fit retry -kv "$kv" \
+  -subject maestro -ratio-goal 1.2 -rss-goal-mib 32 "${stream_cmds[@]}"
+say "  (retry keeps the whole stream in memory and writes it out only when the command has"
+say "   ended; it is there for reference, with no goal)"
+
+section "3. schedule accuracy with --no-jitter: measured delays against --explain"
+sched=(--no-jitter --max-attempts 6 --base-delay 100ms --max-delay 1s --exponential-base 2)
+say "  maestro-run ${sched[*]} -- measure stamp FILE 20ms 1"
+say "  (each attempt stamps its start, works 20 ms, stamps its end and exits 1)"
+say
+"$mr" "${sched[@]}" --explain --json >"$work/explain.json"
+rc=0
+"$mr" -q "${sched[@]}" --report "$work/report.json" -- "$bin/measure" stamp "$work/stamps" 20ms 1 || rc=$?
+[ "$rc" = 1 ] || die "maestro-run exited $rc, expected the command's own 1"
+"$bin/measure" schedule -explain "$work/explain.json" -report "$work/report.json" \
+  -stamps "$work/stamps" -tolerance 50ms -kv "$kv"
+
+section "summary"
+"$bin/measure" summary -kv "$kv"

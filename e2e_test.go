@@ -329,7 +329,7 @@ func inTerminal(t *testing.T, env []string, args ...string) (string, int) {
 func TestTerminalIsKept(t *testing.T) {
 	t.Parallel()
 	flaky := []string{"--max-attempts", "2", "--base-delay", "1ms", "--", "sh", "-c",
-		`[ -t 1 ] && echo stdout-is-a-terminal; [ -t 2 ] && echo stderr-is-a-terminal; stty size <&1; `+
+		`[ -t 1 ] && echo stdout-is-a-terminal; [ -t 2 ] && echo stderr-is-a-terminal; stty size <&1; ` +
 			`{ cat /dev/tty || echo no-controlling-terminal; } 2>/dev/null; printf '\033[31mred\033[0m\n'; ` +
 			`[ "$MAESTRO_ATTEMPT" = 2 ] || { echo "Connection refused" >&2; exit 1; }`}
 	out, code := inTerminal(t, nil, flaky...)

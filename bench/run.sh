@@ -2,7 +2,7 @@
 # bench/run.sh: maestro-run's performance against baselines measured in the
 # same run (see bench/README.md). Run it from anywhere:
 #
-#   bash bench/run.sh               # full run, about 1.5 minutes on 2 cores
+#   bash bench/run.sh               # full run, about 1 minute on 2 cores
 #   BENCH_QUICK=1 bash bench/run.sh # fewer repetitions, about 30 seconds
 #
 # It builds maestro with ./install.sh into a temporary PREFIX (so it measures
@@ -12,7 +12,8 @@
 # status is 0 unless the benchmark itself cannot run.
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_STARTUP_RUNS, BENCH_STREAM_RUNS,
-# BENCH_STREAM_BYTES (default 1073741824 = 1 GiB).
+# BENCH_STREAM_BYTES (default 1073741824 = 1 GiB). Needs Go; installs Debian's
+# retry with apt-get when it is missing (sudo when not root) and says so.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,7 +26,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
   stream_runs=${BENCH_STREAM_RUNS:-3}
 else
   startup_runs=${BENCH_STARTUP_RUNS:-1000} startup_warmup=50
-  stream_runs=${BENCH_STREAM_RUNS:-5}
+  stream_runs=${BENCH_STREAM_RUNS:-9}
 fi
 stream_bytes=${BENCH_STREAM_BYTES:-1073741824}
 
@@ -41,6 +42,10 @@ if ! command -v retry >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; the
   fi
 fi
 retry=$(type -P retry || true)
+if [ -n "$retry" ] && ! "$retry" --help 2>&1 | grep -q -- "--times"; then
+  say "bench: warning: $retry is not Debian's retry (no --times in its help); the figures that compare with it are left out" >&2
+  retry=
+fi
 true_bin=$(type -P true) || die "no true executable on PATH"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/maestro-bench.XXXXXX")
@@ -52,7 +57,7 @@ mkdir -p "$bin" "$work/run" "$work/xdg/config" "$work/xdg/state"
 
 section "build"
 # Exactly what users get: install.sh into a temporary PREFIX.
-PREFIX=$work/prefix "$root/install.sh" 2>&1 | grep -v -e 'is not on your PATH' -e 'hint: add it' | sed 's/^/  /'
+PREFIX=$work/prefix "$root/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e '/hint: add it/d' -e 's/^/  /'
 mr=$work/prefix/bin/maestro-run
 [ -x "$mr" ] || die "install.sh did not install $mr"
 # The helpers, built like maestro (the floor must not be handicapped).
@@ -70,7 +75,7 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep '^MAESTRO_' || true)
 section "machine"
 say "  $(uname -srm), $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 say "  $(go version)"
-say "  maestro $("$work/prefix/bin/maestro" --version 2>&1 | head -1)"
+say "  $("$work/prefix/bin/maestro" version 2>&1 | head -1)"
 if [ -n "$retry" ]; then
   say "  retry $(dpkg-query -W -f '${Version}' retry 2>/dev/null || echo '(version unknown)') at $retry"
 fi

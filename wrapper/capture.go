@@ -31,7 +31,15 @@ type capture struct {
 	// werr is the first error writing to the destination; once it happens
 	// the stream is no longer read, so the command meets a closed pipe.
 	werr error
+	// grow, when set, is called once the stream passes growAfter bytes.
+	grow func()
 }
+
+// growAfter is the output past which a stream counts as heavy: its pipes
+// are then enlarged, for with 64 KiB pipes a fast writer, maestro and the
+// reader after it wake each other for every few kilobytes. Small outputs
+// leave the pipes as they are.
+const growAfter = 1 << 20
 
 func newCapture() *capture {
 	return &capture{ring: make([]byte, firstRing)}
@@ -63,6 +71,9 @@ func (c *capture) pump(r io.Reader, w io.Writer) error {
 				c.head = append(c.head, chunk[:min(n, room)]...)
 			}
 			c.pos += n
+			if c.total < growAfter && c.total+int64(n) >= growAfter && c.grow != nil {
+				c.grow()
+			}
 			c.total += int64(n)
 			if _, werr := w.Write(chunk); werr != nil {
 				c.werr = werr

@@ -102,8 +102,8 @@ func startError(name string, err error) *StartError {
 
 // runAttempt runs the command once, streaming its output, until it exits,
 // times out or maestro is interrupted. deadline is zero for no timeout.
-func (r *runner) runAttempt(n int, deadline time.Time) attemptResult {
-	res := attemptResult{started: time.Now()}
+func (r *runner) runAttempt(n int, deadline time.Time) (res attemptResult) {
+	res.started = time.Now()
 	defer func() { res.duration = time.Since(res.started) }()
 
 	args := r.opts.Args
@@ -142,6 +142,12 @@ func (r *runner) runAttempt(n int, deadline time.Time) attemptResult {
 	var wg sync.WaitGroup
 	for _, s := range streams {
 		s.keep.reset()
+		s.keep.grow = func() {
+			growPipe(s.r)
+			if f, ok := s.dest.(*os.File); ok {
+				growPipe(f)
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -313,7 +319,6 @@ func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.F
 		if err != nil {
 			return fail(err)
 		}
-		growPipe(pw)
 		*o.dst = pw
 		streams = append(streams, stream{r: pr, dest: o.dest, keep: o.keep})
 		childEnds = append(childEnds, pw)

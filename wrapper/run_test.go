@@ -325,3 +325,16 @@ func equalDurations(a, b []time.Duration) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The report says how long each attempt ran (the benchmark caught it
+// reporting 0 for every attempt).
+func TestAttemptDuration(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rep, _ := h.run(policy(2, time.Millisecond, time.Second, 2, false), "sh", "-c", "sleep 0.2; exit 1")
+	for _, a := range rep.Attempts {
+		if a.DurationSeconds < 0.2 || a.DurationSeconds > 10 {
+			t.Errorf("attempt %d: duration_seconds %v for a 0.2 s attempt", a.Number, a.DurationSeconds)
+		}
+	}
+}

@@ -81,11 +81,17 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// growPipe enlarges a pipe's buffer so a fast writer wakes maestro less
-// often; the default 64 KiB costs a context switch per 64 KiB.
+// growPipe enlarges a pipe's buffer to 256 KiB, so that the processes on
+// either side of it run longer between wake-ups. It is quietly nothing for
+// what is not a pipe, or when the user's pipe quota is spent. 256 KiB is as
+// fast as 1 MiB here and four times kinder to that quota.
 func growPipe(f *os.File) {
 	_ = control(f, func(fd int) error {
-		_, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 1<<20)
+		size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+		if err != nil || size >= 256<<10 {
+			return err
+		}
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 256<<10)
 		return err
 	})
 }

@@ -31,6 +31,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,24 +197,24 @@ func startup(args []string) error {
 	var lines []string
 	fmt.Println()
 	if t, ok := get("true"); ok {
-		fmt.Printf("  maestro-run / true        %8.2fx     (%.3f ms vs %.3f ms; the price of any wrapper)\n", m/t, m, t)
+		figure("maestro-run / true", fmt.Sprintf("%.2fx", m/t), fmt.Sprintf("(%.3f ms vs %.3f ms)", m, t))
 		lines = append(lines, fmt.Sprintf("startup.maestro_vs_true.ratio=%.6f", m/t))
 	}
 	if f, ok := get("execfloor"); ok {
 		d := m - f
 		ok := d <= *floorGoal
-		fmt.Printf("  maestro-run - execfloor   %+8.3f ms  goal <= %.1f ms: %s\n", d, *floorGoal, yesNo(ok))
+		figure("maestro-run - execfloor", fmt.Sprintf("%+.3f ms", d), fmt.Sprintf("goal <= %.1f ms: %s", *floorGoal, yesNo(ok)))
 		lines = append(lines, fmt.Sprintf("startup.maestro_minus_execfloor.ms=%.6f", d),
 			goal("start-up", "maestro-run minus execfloor", fmt.Sprintf("%+.3f ms", d), fmt.Sprintf("<= %.1f ms", *floorGoal), yesNo(ok)))
 	}
 	if r, ok := get("retry"); ok {
 		q := m / r
 		ok := q <= *retryGoal
-		fmt.Printf("  maestro-run / retry       %8.2fx     goal <= %.2fx: %s\n", q, *retryGoal, yesNo(ok))
+		figure("maestro-run / retry", fmt.Sprintf("%.2fx", q), fmt.Sprintf("goal <= %.2fx: %s", *retryGoal, yesNo(ok)))
 		lines = append(lines, fmt.Sprintf("startup.maestro_vs_retry.ratio=%.6f", q),
 			goal("start-up", "maestro-run / Debian retry", fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *retryGoal), yesNo(ok)))
 	} else {
-		fmt.Printf("  maestro-run / retry       (not measured: Debian's retry is missing)\n")
+		figure("maestro-run / retry", "-", "not measured: Debian's retry is missing")
 		lines = append(lines, goal("start-up", "maestro-run / Debian retry", "-", fmt.Sprintf("<= %.2fx", *retryGoal), "n/a"))
 	}
 	return appendKV(*kvPath, lines...)
@@ -302,6 +303,7 @@ func stream(args []string) error {
 	warmup := fs.Int("warmup", 1, "untimed runs of each pipeline first")
 	size := fs.Int64("bytes", 1<<30, "stream size, replaces $BYTES in the pipelines")
 	fit := fs.String("fit", "", "`name` of a pipeline that buffers the whole stream in memory: its size is lowered to fit in the available memory")
+	assumeMem := fs.Int64("assume-mem-mib", 0, "pretend this much memory is available (testing -fit); 0 reads /proc/meminfo")
 	kvPath := fs.String("kv", "", "append results to this key=value `file`")
 	subject := fs.String("subject", "maestro", "pipeline the goals apply to")
 	ratioGoal := fs.Float64("ratio-goal", 1.2, "goal: subject's median at most this times the first pipeline's")
@@ -321,7 +323,11 @@ func stream(args []string) error {
 			// Debian's retry keeps all of stdout in memory (realloc may
 			// briefly need more than the data): ask for 2x, keep 512 MiB spare.
 			const spare = 512 << 20
-			if avail, ok := memAvailable(); ok && 2*p.bytes+spare > avail {
+			avail, ok := memAvailable()
+			if *assumeMem > 0 {
+				avail, ok = *assumeMem<<20, true
+			}
+			if ok && 2*p.bytes+spare > avail {
 				p.bytes = max((avail-spare)/2/(1<<20)*(1<<20), 16<<20)
 				fmt.Printf("  note: only %d MiB of memory available: %s streams %d MiB instead of %d MiB (it buffers all of it); its time is scaled up to %d MiB\n",
 					avail>>20, name, p.bytes>>20, *size>>20, *size>>20)
@@ -371,14 +377,14 @@ func stream(args []string) error {
 		w := slices.Clone(p.wall)
 		slices.Sort(w)
 		rows[i] = row{median: medianDur(w), min: w[0], max: w[len(w)-1], rssMax: slices.Max(p.rssKiB)}
-		width = max(width, len(p.name)+2+len(p.text))
+		width = max(width, len(p.name)+2+len(p.shortText()))
 	}
 	base := rows[0].median
 	fmt.Printf("  %-*s  %9s  %9s  %9s  %9s  %7s  %14s\n", width, "pipeline", "median s", "min s", "max s", "MiB/s", "ratio", "peak RSS 1st")
 	var lines []string
 	for i, p := range ps {
 		r := rows[i]
-		label := p.name + ": " + p.text
+		label := p.name + ": " + p.shortText()
 		mibs := float64(*size) / (1 << 20) / r.median.Seconds()
 		ratio := float64(r.median) / float64(base)
 		fmt.Printf("  %-*s  %9.3f  %9.3f  %9.3f  %9.0f  %6.2fx  %10.1f MiB\n", width, label,
@@ -402,10 +408,11 @@ func stream(args []string) error {
 		ratio := float64(rows[i].median) / float64(base)
 		mib := float64(rows[i].rssMax) / 1024
 		rok, mok := ratio <= *ratioGoal, mib <= *rssGoal
-		fmt.Printf("  %s / %s   %6.2fx      goal <= %.2fx: %s\n", p.name, ps[0].name, ratio, *ratioGoal, yesNo(rok))
-		fmt.Printf("  %s peak RSS   %6.1f MiB  goal <= %.0f MiB: %s\n", p.name, mib, *rssGoal, yesNo(mok))
+		figure(p.name+" / "+ps[0].name+" (medians)", fmt.Sprintf("%.2fx", ratio), fmt.Sprintf("goal <= %.2fx: %s", *ratioGoal, yesNo(rok)))
+		figure(p.name+" / "+ps[0].name+" (fastest runs)", fmt.Sprintf("%.2fx", float64(rows[i].min)/float64(rows[0].min)), "for reference")
+		figure(p.name+" peak RSS", fmt.Sprintf("%.1f MiB", mib), fmt.Sprintf("goal <= %.0f MiB: %s", *rssGoal, yesNo(mok)))
 		lines = append(lines,
-			goal("streaming", fmt.Sprintf("1 GiB through maestro-run / through cat"), fmt.Sprintf("%.2fx", ratio), fmt.Sprintf("<= %.2fx", *ratioGoal), yesNo(rok)),
+			goal("streaming", sizeLabel(*size)+" through maestro-run / through cat", fmt.Sprintf("%.2fx", ratio), fmt.Sprintf("<= %.2fx", *ratioGoal), yesNo(rok)),
 			goal("streaming", "maestro-run peak RSS", fmt.Sprintf("%.1f MiB", mib), fmt.Sprintf("<= %.0f MiB", *rssGoal), yesNo(mok)))
 	}
 	return appendKV(*kvPath, lines...)
@@ -481,6 +488,7 @@ func schedule(args []string) error {
 	reportPath := fs.String("report", "", "`file` maestro-run --report wrote")
 	stampsPath := fs.String("stamps", "", "`file` measure stamp wrote")
 	tolerance := fs.Duration("tolerance", 50*time.Millisecond, "goal: each delay within this of the expected one")
+	durTolerance := fs.Duration("duration-tolerance", 10*time.Millisecond, "check: the report's duration_seconds within this of the command's own run time")
 	kvPath := fs.String("kv", "", "append results to this key=value `file`")
 	fs.Parse(args)
 	var ex explainDoc
@@ -506,10 +514,10 @@ func schedule(args []string) error {
 			return fmt.Errorf("%s: attempt %d: %w", *reportPath, a.Number, err)
 		}
 	}
-	ms := func(d float64) float64 { return d * 1000 }
-	fmt.Printf("  %-7s  %9s  %9s  %9s  %9s  %9s  %9s\n", "delay", "expected", "measured", "diff", "report", "diff", "attempt")
-	fmt.Printf("  %-7s  %9s  %9s  %9s  %9s  %9s  %9s\n", "before", "ms", "ms", "ms", "ms", "ms", "ms")
-	worst := 0.0
+	ms := func(s float64) float64 { return s * 1000 }
+	fmt.Printf("  %-6s  %8s  %8s  %8s  %8s  %8s  %8s  %10s  %10s\n", "delay", "expected", "measured", "diff", "report", "diff", "planned", "run time", "report")
+	fmt.Printf("  %-6s  %8s  %8s  %8s  %8s  %8s  %8s  %10s  %10s\n", "before", "ms", "ms", "ms", "ms", "ms", "ms", "stamps ms", "dur. ms")
+	worstMeas, worstRep, worstDur, worstPlan := 0.0, 0.0, 0.0, 0.0
 	var lines []string
 	for i, r := range ex.Retries {
 		exp := r.Delay
@@ -522,23 +530,45 @@ func schedule(args []string) error {
 		a := rep.Attempts[i]
 		repMeas := repStart[i+1].Sub(repStart[i]).Seconds() - a.Duration
 		work := ends[i].Sub(starts[i]).Seconds()
+		planned := math.NaN()
+		if a.DelayNext != nil {
+			planned = *a.DelayNext
+		}
 		d1, d2 := ms(meas-exp), ms(repMeas-exp)
-		worst = max(worst, math.Abs(d1), math.Abs(d2))
-		fmt.Printf("  %-7s  %9.1f  %9.1f  %+9.1f  %9.1f  %+9.1f  %9.1f\n",
-			fmt.Sprintf("#%d", r.Attempt), ms(exp), ms(meas), d1, ms(repMeas), d2, ms(work))
+		worstMeas, worstRep = max(worstMeas, math.Abs(d1)), max(worstRep, math.Abs(d2))
+		worstDur = max(worstDur, math.Abs(ms(a.Duration-work)))
+		worstPlan = max(worstPlan, math.Abs(ms(planned-exp))) // NaN when missing: max keeps NaN
+		fmt.Printf("  %-6s  %8.1f  %8.1f  %+8.1f  %8.1f  %+8.1f  %8.1f  %10.1f  %10.1f\n",
+			fmt.Sprintf("#%d", r.Attempt), ms(exp), ms(meas), d1, ms(repMeas), d2, ms(planned), ms(work), ms(a.Duration))
 		lines = append(lines, fmt.Sprintf("schedule.delay%d.expected_ms=%.3f", r.Attempt, ms(exp)),
 			fmt.Sprintf("schedule.delay%d.measured_ms=%.3f", r.Attempt, ms(meas)),
 			fmt.Sprintf("schedule.delay%d.report_ms=%.3f", r.Attempt, ms(repMeas)))
 	}
-	fmt.Println("  (measured = first stamp of the attempt minus last stamp of the one before, written by the")
-	fmt.Println("   retried command itself; report = started_at minus the previous started_at + duration_seconds;")
-	fmt.Println("   attempt = how long the previous attempt's command ran by its own stamps)")
+	fmt.Println("  expected = delay_seconds from --explain --json")
+	fmt.Println("  measured = the attempt's first stamp minus the previous attempt's last stamp (written by the")
+	fmt.Println("             retried command itself: independent of maestro's clock and report)")
+	fmt.Println("  report   = started_at minus the previous attempt's started_at + duration_seconds")
+	fmt.Println("  planned  = the previous attempt's delay_before_next_seconds in the report")
+	fmt.Println("  run time = how long the previous attempt ran by its own stamps; report dur. = its duration_seconds")
 	fmt.Println()
-	tol := ms(tolerance.Seconds())
-	ok := worst <= tol
-	fmt.Printf("  largest |diff|   %6.1f ms  goal each <= %.0f ms: %s\n", worst, tol, yesNo(ok))
-	lines = append(lines, fmt.Sprintf("schedule.worst_abs_diff_ms=%.3f", worst),
-		goal("schedule", fmt.Sprintf("%d delays, largest |measured - expected|", len(ex.Retries)), fmt.Sprintf("%.1f ms", worst), fmt.Sprintf("<= %.0f ms", tol), yesNo(ok)))
+	tol, dtol := ms(tolerance.Seconds()), ms(durTolerance.Seconds())
+	n := len(ex.Retries)
+	okMeas, okRep, okDur, okPlan := worstMeas <= tol, worstRep <= tol, worstDur <= dtol, worstPlan <= 1
+	figure("measured delays: largest abs(diff)", fmt.Sprintf("%.1f ms", worstMeas), fmt.Sprintf("goal each <= %.0f ms: %s", tol, yesNo(okMeas)))
+	figure("report delays: largest abs(diff)", fmt.Sprintf("%.1f ms", worstRep), fmt.Sprintf("goal each <= %.0f ms: %s", tol, yesNo(okRep)))
+	figure("report planned delays: off by", fmt.Sprintf("%.1f ms", worstPlan), fmt.Sprintf("check <= 1 ms: %s", yesNo(okPlan)))
+	figure("report duration_seconds: off by", fmt.Sprintf("%.1f ms", worstDur), fmt.Sprintf("check <= %.0f ms: %s", dtol, yesNo(okDur)))
+	if !okDur {
+		fmt.Println("  (duration_seconds does not match how long the attempts ran: report-based delays are off by as much)")
+	}
+	lines = append(lines,
+		fmt.Sprintf("schedule.measured_worst_abs_diff_ms=%.3f", worstMeas),
+		fmt.Sprintf("schedule.report_worst_abs_diff_ms=%.3f", worstRep),
+		fmt.Sprintf("schedule.report_duration_worst_abs_diff_ms=%.3f", worstDur),
+		goal("schedule", fmt.Sprintf("%d delays as measured, largest abs(diff)", n), fmt.Sprintf("%.1f ms", worstMeas), fmt.Sprintf("<= %.0f ms", tol), yesNo(okMeas)),
+		goal("schedule", fmt.Sprintf("%d delays from --report, largest abs(diff)", n), fmt.Sprintf("%.1f ms", worstRep), fmt.Sprintf("<= %.0f ms", tol), yesNo(okRep)),
+		goal("schedule", "report's planned delays vs --explain", fmt.Sprintf("%.1f ms", worstPlan), "<= 1 ms (check)", yesNo(okPlan)),
+		goal("schedule", "report's duration_seconds vs real run time", fmt.Sprintf("%.1f ms", worstDur), fmt.Sprintf("<= %.0f ms (check)", dtol), yesNo(okDur)))
 	return appendKV(*kvPath, lines...)
 }
 
@@ -575,20 +605,47 @@ func summary(args []string) error {
 		sep[i] = strings.Repeat("-", w)
 	}
 	line(sep)
-	met, missed := 0, 0
+	var met, missed, checks, failed int
 	for _, r := range rows {
 		line(r)
-		switch r[4] {
-		case "yes":
+		check := strings.Contains(r[3], "(check)")
+		switch {
+		case r[4] == "yes" && check:
+			checks++
+		case r[4] == "NO" && check:
+			checks++
+			failed++
+		case r[4] == "yes":
 			met++
-		case "NO":
+		case r[4] == "NO":
 			missed++
 		}
 	}
-	fmt.Printf("\n  %d of %d goals met", met, met+missed)
-	if missed > 0 {
-		fmt.Printf(", %d missed", missed)
+	fmt.Printf("\n  goals: %d of %d met", met, met+missed)
+	if checks > 0 {
+		fmt.Printf("; checks: %d of %d passed", checks-failed, checks)
 	}
 	fmt.Println(" (informational: the benchmark exits 0 either way)")
 	return nil
+}
+
+// shortText is the pipeline as printed: each program without its folder.
+func (p *pipeline) shortText() string {
+	var parts []string
+	for _, st := range p.stages {
+		parts = append(parts, strings.Join(append([]string{filepath.Base(st[0])}, st[1:]...), " "))
+	}
+	return strings.Join(parts, " | ")
+}
+
+// figure prints one derived figure: label, value, and the goal or a note.
+func figure(label, value, note string) {
+	fmt.Printf("  %-34s %12s   %s\n", label, value, note)
+}
+
+func sizeLabel(n int64) string {
+	if n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,7 +52,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: timeit [-n N] [-warmup N] [-json] [-kv FILE [-prefix P]] [NAME=]CMD...")
 		os.Exit(2)
 	}
-	var names, cmds []string
+	var names, cmds, shown []string
 	for i, a := range flag.Args() {
 		name := fmt.Sprintf("cmd%d", i+1)
 		if m := label.FindStringSubmatch(a); m != nil {
@@ -62,6 +63,8 @@ func main() {
 			os.Exit(2)
 		}
 		names, cmds = append(names, name), append(cmds, a)
+		f := strings.Fields(a)
+		shown = append(shown, strings.Join(append([]string{filepath.Base(f[0])}, f[1:]...), " "))
 	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -122,12 +125,12 @@ func main() {
 		return
 	}
 	width := 0
-	for _, r := range results {
-		width = max(width, len(r.Command))
+	for _, s := range shown {
+		width = max(width, len(s))
 	}
 	fmt.Printf("  %-*s  %9s  %9s  %9s  %8s\n", width, "command", "median ms", "p10 ms", "p90 ms", "ratio")
-	for _, r := range results {
-		fmt.Printf("  %-*s  %9.3f  %9.3f  %9.3f  %7.2fx\n", width, r.Command, r.MedianMS, r.P10MS, r.P90MS, r.Ratio)
+	for j, r := range results {
+		fmt.Printf("  %-*s  %9.3f  %9.3f  %9.3f  %7.2fx\n", width, shown[j], r.MedianMS, r.P10MS, r.P90MS, r.Ratio)
 	}
 	fmt.Printf("  (%d interleaved runs of each after %d warm-up runs; ratio = median / median of the first)\n", *n, *warmup)
 }

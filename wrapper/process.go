@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // drainLimit bounds how long output is still read once the command has
@@ -178,9 +180,6 @@ func (r *runner) runAttempt(n int, deadline time.Time) (res attemptResult) {
 			r.resize(streams, pgid)
 			return
 		}
-		if sig == syscall.SIGPIPE {
-			return
-		}
 		if r.interrupted != nil {
 			// A second interrupt: the user does not want to wait for the grace period.
 			killGroup(pgid, syscall.SIGKILL)
@@ -342,10 +341,55 @@ func (r *runner) resize(streams []stream, pgid int) {
 	}
 }
 
+// pendingInterrupt takes the signals already received, and reports whether
+// one of them interrupts the run.
+func (r *runner) pendingInterrupt() bool {
+	for {
+		select {
+		case sig := <-r.sigs:
+			if sig != syscall.SIGWINCH && r.interrupted == nil {
+				r.interrupted = sig
+			}
+		default:
+			return r.interrupted != nil
+		}
+	}
+}
+
 func (r *runner) reapOrphans() {
 	if r.opts.Reap {
 		reapOrphans()
 	}
+}
+
+// control runs fn on f's descriptor without f.Fd(), which would switch the
+// descriptor to blocking mode and disable read deadlines.
+func control(f *os.File, fn func(fd int) error) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// dupFile returns a copy of f's descriptor, closed on exec, or nil.
+func dupFile(f *os.File) *os.File {
+	if f == nil {
+		return nil
+	}
+	var fd int
+	err := control(f, func(src int) (err error) {
+		fd, err = unix.FcntlInt(uintptr(src), unix.F_DUPFD_CLOEXEC, 3)
+		return err
+	})
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(fd), f.Name())
 }
 
 func killGroup(pgid int, sig syscall.Signal) {

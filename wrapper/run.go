@@ -5,9 +5,9 @@
 package wrapper
 
 import (
+	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
@@ -35,6 +35,10 @@ type Options struct {
 	// collecting orphans waits for any child.
 	Reap bool
 
+	// Signals, from CatchSignals, lets the caller start catching signals
+	// early; nil makes Run start it.
+	Signals *Signals
+
 	// After and Rand replace the clock of the backoff waits and the jitter's
 	// randomness in tests; nil means the real ones.
 	After func(time.Duration) <-chan time.Time
@@ -47,13 +51,11 @@ type Interrupted struct{ Signal syscall.Signal }
 
 func (e *Interrupted) Error() string { return "interrupted by " + SignalName(e.Signal) }
 
-// Signals maestro passes on to the command and treats as an interruption.
-var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
-
 type runner struct {
 	opts           Options
 	env            []string
-	sigs           chan os.Signal
+	signals        *Signals
+	sigs           <-chan os.Signal
 	interrupted    os.Signal
 	out, err       *capture
 	outTTY, errTTY bool
@@ -67,29 +69,31 @@ func Run(opts Options) (*Report, error) {
 	r := &runner{
 		opts:   opts,
 		env:    append(os.Environ(), "MAESTRO_MAX_ATTEMPTS="+strconv.Itoa(opts.Retry.MaxAttempts)),
-		sigs:   make(chan os.Signal, 8),
 		out:    newCapture(),
 		err:    newCapture(),
 		outTTY: IsTerminal(opts.Stdout),
 		errTTY: IsTerminal(opts.Stderr),
 	}
-	// A signal the caller ignored (nohup, a background job) stays ignored, for
-	// maestro and for the command: Notify would undo that.
-	var sigs []os.Signal
-	for _, s := range forwarded {
-		if !signal.Ignored(s) {
-			sigs = append(sigs, s)
+	// The command's output and maestro's lines are written through copies of
+	// the descriptors: Go kills a program whose write to descriptor 1 or 2
+	// meets a closed pipe, while through another descriptor the write fails
+	// with EPIPE, and maestro can stop the run and still write its report.
+	for _, f := range []**os.File{&r.opts.Stdout, &r.opts.Stderr} {
+		if d := dupFile(*f); d != nil {
+			if opts.Progress == *f {
+				r.opts.Progress = d
+			}
+			*f = d
+			defer d.Close()
 		}
 	}
-	// SIGPIPE is caught so a write to a closed stdout fails with EPIPE
-	// instead of killing maestro before it can report; unlike ignoring it,
-	// catching it leaves the command's default in place.
-	sigs = append(sigs, syscall.SIGPIPE)
-	if r.outTTY || r.errTTY {
-		sigs = append(sigs, syscall.SIGWINCH)
+	signals := opts.Signals
+	if signals == nil {
+		signals = CatchSignals()
 	}
-	signal.Notify(r.sigs, sigs...)
-	defer signal.Stop(r.sigs)
+	r.sigs = signals.c
+	defer signals.stop()
+	r.signals = signals
 	if opts.Reap {
 		becomeSubreaper()
 	}
@@ -105,7 +109,16 @@ func (r *runner) run() (*Report, error) {
 	}
 	backoff := NewBackoff(policy, r.opts.Rand)
 	var err error
+	when := "before the first attempt" // where an interruption found the run
 	for n := 1; ; n++ {
+		// A signal that came while maestro was getting ready, or in the
+		// moment between two attempts, stops the run before the command
+		// starts again.
+		r.signals.wait()
+		if r.pendingInterrupt() {
+			rep.StopReason = StopInterrupted
+			break
+		}
 		deadline := totalDeadline
 		if policy.AttemptTimeout > 0 {
 			if d := time.Now().Add(policy.AttemptTimeout); deadline.IsZero() || d.Before(deadline) {
@@ -113,6 +126,7 @@ func (r *runner) run() (*Report, error) {
 			}
 		}
 		res := r.runAttempt(n, deadline)
+		when = fmt.Sprintf("during attempt %d/%d", n, policy.MaxAttempts)
 		a := Attempt{
 			Number:          n,
 			ExitCode:        res.exitCode,
@@ -162,6 +176,7 @@ func (r *runner) run() (*Report, error) {
 		d := seconds(delay)
 		rep.Attempts[len(rep.Attempts)-1].DelayBeforeNextSeconds = &d
 		r.progress("%s %s %s; retrying in %s", r.attemptLabel(n), r.paint(yellow, "failed"), describeFailure(res, class), roundDelay(delay))
+		when = fmt.Sprintf("while waiting to retry after attempt %d/%d", n, policy.MaxAttempts)
 		if r.sleep(delay) {
 			rep.StopReason = StopInterrupted
 			break
@@ -184,7 +199,7 @@ func (r *runner) run() (*Report, error) {
 		rep.ExitCode = 128 + int(sig)
 		msg := "interrupted by " + SignalName(sig)
 		rep.FinalError = &msg
-		r.progress("%s during attempt %d/%d; %s", r.paint(red, "interrupted by "+SignalName(sig)), rep.AttemptsMade, policy.MaxAttempts, r.elapsed(rep))
+		r.progress("%s %s; %s", r.paint(red, "interrupted by "+SignalName(sig)), when, r.elapsed(rep))
 		return rep, &Interrupted{Signal: sig}
 	}
 	if !rep.Success {
@@ -240,7 +255,7 @@ func (r *runner) sleep(d time.Duration) bool {
 			return false
 		case sig := <-r.sigs:
 			switch sig {
-			case syscall.SIGPIPE, syscall.SIGWINCH:
+			case syscall.SIGWINCH:
 				continue
 			}
 			r.interrupted = sig

@@ -10,20 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// control runs fn on f's descriptor without f.Fd(), which would switch the
-// descriptor to blocking mode and disable read deadlines.
-func control(f *os.File, fn func(fd int) error) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
-		return err
-	}
-	return ferr
-}
-
 // IsTerminal reports whether f is a terminal.
 func IsTerminal(f *os.File) bool {
 	return control(f, func(fd int) error {

@@ -16,7 +16,19 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
+// runFlags are the run command's flags, bound to fields as urfave/cli
+// parses them: looking each up by name afterwards costs urfave/cli a regular
+// expression per flag and name, on maestro-run's start-up path.
+type runFlags struct {
+	maxAttempts, baseDelay, maxDelay, exponentialBase string
+	jitter, noJitter                                  bool
+	retryOn, timeout, totalTimeout, killAfter         string
+	report, config                                    string
+	quiet, explain, json                              bool
+}
+
 func (e *env) runCommand() *ucli.Command {
+	f := &runFlags{}
 	return &ucli.Command{
 		Name:      "run",
 		Usage:     "run a command, retrying it with backoff when another try can help",
@@ -31,26 +43,26 @@ command cannot be executed, 127 when it is not found, 128+N after signal N.
 Flags override the configuration (recovery.toml), which overrides the
 defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`,
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "max-attempts", Usage: "attempts, the first included (default 3)"},
-			&ucli.StringFlag{Name: "base-delay", Usage: "delay before the first retry (default 1s)"},
-			&ucli.StringFlag{Name: "max-delay", Usage: "cap on any delay, jitter included (default 60s)"},
-			&ucli.StringFlag{Name: "exponential-base", Usage: "factor the delay grows by at each retry, at least 1 (default 2)"},
-			&ucli.BoolFlag{Name: "jitter", Usage: "randomise each delay between 50% and 150% of it, capped at max-delay (default)"},
-			&ucli.BoolFlag{Name: "no-jitter", Usage: "wait exactly the computed delays"},
-			&ucli.StringFlag{Name: "retry-on", Usage: "`any` failure not of a permanent type, only `transient` ones, or only these exit `CODES` (1,75,137)"},
-			&ucli.StringFlag{Name: "timeout", Usage: "stop an attempt after `DURATION` (TERM, then KILL after --kill-after); it ends with 124"},
-			&ucli.StringFlag{Name: "total-timeout", Usage: "stop the whole run after `DURATION`"},
-			&ucli.StringFlag{Name: "kill-after", Usage: "after TERM, wait `DURATION` before KILL (default 10s)"},
-			&ucli.StringFlag{Name: "report", Usage: "write the JSON retry result to `FILE`, also when the run fails or is interrupted"},
-			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress lines on stderr (errors still show)"},
-			&ucli.BoolFlag{Name: "explain", Usage: "print the schedule these settings give and exit, running nothing"},
-			&ucli.BoolFlag{Name: "json", Usage: "with --explain: print it as JSON"},
-			&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+			&ucli.StringFlag{Name: "max-attempts", Destination: &f.maxAttempts, Usage: "attempts, the first included (default 3)"},
+			&ucli.StringFlag{Name: "base-delay", Destination: &f.baseDelay, Usage: "delay before the first retry (default 1s)"},
+			&ucli.StringFlag{Name: "max-delay", Destination: &f.maxDelay, Usage: "cap on any delay, jitter included (default 60s)"},
+			&ucli.StringFlag{Name: "exponential-base", Destination: &f.exponentialBase, Usage: "factor the delay grows by at each retry, at least 1 (default 2)"},
+			&ucli.BoolFlag{Name: "jitter", Destination: &f.jitter, Usage: "randomise each delay between 50% and 150% of it, capped at max-delay (default)"},
+			&ucli.BoolFlag{Name: "no-jitter", Destination: &f.noJitter, Usage: "wait exactly the computed delays"},
+			&ucli.StringFlag{Name: "retry-on", Destination: &f.retryOn, Usage: "`any` failure not of a permanent type, only `transient` ones, or only these exit `CODES` (1,75,137)"},
+			&ucli.StringFlag{Name: "timeout", Destination: &f.timeout, Usage: "stop an attempt after `DURATION` (TERM, then KILL after --kill-after); it ends with 124"},
+			&ucli.StringFlag{Name: "total-timeout", Destination: &f.totalTimeout, Usage: "stop the whole run after `DURATION`"},
+			&ucli.StringFlag{Name: "kill-after", Destination: &f.killAfter, Usage: "after TERM, wait `DURATION` before KILL (default 10s)"},
+			&ucli.StringFlag{Name: "report", Destination: &f.report, Usage: "write the JSON retry result to `FILE`, also when the run fails or is interrupted"},
+			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &f.quiet, Usage: "no progress lines on stderr (errors still show)"},
+			&ucli.BoolFlag{Name: "explain", Destination: &f.explain, Usage: "print the schedule these settings give and exit, running nothing"},
+			&ucli.BoolFlag{Name: "json", Destination: &f.json, Usage: "with --explain: print it as JSON"},
+			&ucli.StringFlag{Name: "config", Destination: &f.config, Usage: "read `FILE` first, before the other configuration files"},
 		},
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageError(ExitRunFailed, "run", flagError(err))
 		},
-		Action: e.run,
+		Action: func(c *ucli.Context) error { return e.run(f, c.Args().Slice()) },
 	}
 }
 
@@ -59,27 +71,25 @@ func runFailed(err error, hint ...string) error {
 	return &Error{Code: ExitRunFailed, Err: err, Hint: hint}
 }
 
-func (e *env) run(c *ucli.Context) error {
-	args := c.Args().Slice()
-	explain := c.Bool("explain")
-	if c.Bool("json") && !explain {
+func (e *env) run(f *runFlags, args []string) error {
+	if f.json && !f.explain {
 		return usageError(ExitRunFailed, "run", errors.New("--json goes with --explain; the command owns stdout"))
 	}
-	if len(args) == 0 && !explain {
+	if len(args) == 0 && !f.explain {
 		return usageError(ExitRunFailed, "run", errors.New("no command to run"))
 	}
-	cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+	cfg, err := catalog.Load(catalog.Options{ConfigFlag: f.config, Default: e.defaultCatalog})
 	if err != nil {
 		return runFailed(err)
 	}
-	policy, err := retryFlags(c, cfg.Retry)
+	policy, err := f.apply(cfg.Retry)
 	if err != nil {
 		return err
 	}
-	if explain {
-		return printSchedule(os.Stdout, policy, c.Bool("json"))
+	if f.explain {
+		return printSchedule(os.Stdout, policy, f.json)
 	}
-	report := c.String("report")
+	report := f.report
 	if report != "" {
 		// Found out now, not after an hour of retries.
 		if st, err := os.Stat(filepath.Dir(report)); err != nil || !st.IsDir() {
@@ -96,7 +106,8 @@ func (e *env) run(c *ucli.Context) error {
 		// maestro starts no other process while the command runs.
 		Reap: true,
 	}
-	if !c.Bool("quiet") {
+	opts.Signals = e.signals
+	if !f.quiet {
 		opts.Progress = os.Stderr
 		opts.Color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && wrapper.IsTerminal(os.Stderr)
 	}
@@ -121,35 +132,32 @@ func (e *env) run(c *ucli.Context) error {
 	return nil
 }
 
-// retryFlags applies the flags given on top of the configuration.
-func retryFlags(c *ucli.Context, r catalog.Retry) (catalog.Retry, error) {
+// apply puts the flags given on top of the configuration.
+func (f *runFlags) apply(r catalog.Retry) (catalog.Retry, error) {
 	bad := func(flag string, err error) error {
 		return usageError(ExitRunFailed, "run", fmt.Errorf("--%s: %w", flag, err))
 	}
-	// c.String rather than c.IsSet: IsSet costs urfave/cli a regular
-	// expression per flag, and this is maestro-run's start-up path.
-	if v := c.String("max-attempts"); v != "" {
+	if v := f.maxAttempts; v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n > catalog.MaxAttemptsLimit {
-			return r, bad("max-attempts", fmt.Errorf("%q is not a whole number from 1 to %d", c.String("max-attempts"), catalog.MaxAttemptsLimit))
+			return r, bad("max-attempts", fmt.Errorf("%q is not a whole number from 1 to %d", v, catalog.MaxAttemptsLimit))
 		}
 		r.MaxAttempts = n
 	}
 	for _, d := range []struct {
-		flag string
-		dst  *time.Duration
+		flag, value string
+		dst         *time.Duration
 	}{
-		{"base-delay", &r.BaseDelay},
-		{"max-delay", &r.MaxDelay},
-		{"timeout", &r.AttemptTimeout},
-		{"total-timeout", &r.TotalTimeout},
-		{"kill-after", &r.KillAfter},
+		{"base-delay", f.baseDelay, &r.BaseDelay},
+		{"max-delay", f.maxDelay, &r.MaxDelay},
+		{"timeout", f.timeout, &r.AttemptTimeout},
+		{"total-timeout", f.totalTimeout, &r.TotalTimeout},
+		{"kill-after", f.killAfter, &r.KillAfter},
 	} {
-		s := c.String(d.flag)
-		if s == "" {
+		if d.value == "" {
 			continue
 		}
-		v, err := catalog.ParseDuration(s)
+		v, err := catalog.ParseDuration(d.value)
 		if err != nil {
 			return r, bad(d.flag, err)
 		}
@@ -159,23 +167,22 @@ func retryFlags(c *ucli.Context, r catalog.Retry) (catalog.Retry, error) {
 		return r, usageError(ExitRunFailed, "run", fmt.Errorf("base delay %s is above max delay %s",
 			catalog.FormatDuration(r.BaseDelay), catalog.FormatDuration(r.MaxDelay)))
 	}
-	if v := c.String("exponential-base"); v != "" {
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || f < 1 || f > 1e6 {
-			return r, bad("exponential-base", fmt.Errorf("%q is not a number from 1 to 1000000 (1 keeps the delay constant)", c.String("exponential-base")))
+	if v := f.exponentialBase; v != "" {
+		b, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || b < 1 || b > 1e6 {
+			return r, bad("exponential-base", fmt.Errorf("%q is not a number from 1 to 1000000 (1 keeps the delay constant)", v))
 		}
-		r.ExponentialBase = f
+		r.ExponentialBase = b
 	}
-	if c.Bool("jitter") && c.Bool("no-jitter") {
+	switch {
+	case f.jitter && f.noJitter:
 		return r, usageError(ExitRunFailed, "run", errors.New("--jitter and --no-jitter contradict each other"))
-	}
-	if c.Bool("jitter") {
+	case f.jitter:
 		r.Jitter = true
-	}
-	if c.Bool("no-jitter") {
+	case f.noJitter:
 		r.Jitter = false
 	}
-	if v := c.String("retry-on"); v != "" {
+	if v := f.retryOn; v != "" {
 		ro, err := catalog.ParseRetryOn(v)
 		if err != nil {
 			return r, bad("retry-on", err)

@@ -1,0 +1,56 @@
+package wrapper
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Signals maestro passes on to the command and treats as an interruption.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// Signals catches the signals a run needs. Making the Go runtime catch a
+// signal costs a round trip to its signal thread per signal, about a third
+// of a millisecond for the six here: CatchSignals starts that in the
+// background, so the caller can overlap it with parsing its flags and
+// configuration, and Run waits for it only before starting the command.
+type Signals struct {
+	c     chan os.Signal
+	ready chan struct{}
+}
+
+// CatchSignals starts catching, in the background, SIGINT, SIGTERM, SIGHUP
+// and SIGQUIT (to pass on), and SIGWINCH when stdout or stderr is a
+// terminal (to pass resizes on). A signal the caller ignored (nohup, a
+// background job) stays ignored, for maestro and the command alike: Notify
+// would undo that. SIGPIPE is left alone: Run writes through descriptors
+// other than 1 and 2, where a closed pipe is an EPIPE error, not death.
+func CatchSignals() *Signals {
+	s := &Signals{c: make(chan os.Signal, 8), ready: make(chan struct{})}
+	go func() {
+		defer close(s.ready)
+		var sigs []os.Signal
+		for _, sig := range forwarded {
+			if !signal.Ignored(sig) {
+				sigs = append(sigs, sig)
+			}
+		}
+		if IsTerminal(os.Stdout) || IsTerminal(os.Stderr) {
+			sigs = append(sigs, syscall.SIGWINCH)
+		}
+		signal.Notify(s.c, sigs...)
+	}()
+	return s
+}
+
+// wait returns once the signals are caught.
+func (s *Signals) wait() { <-s.ready }
+
+// stop stops catching, in the background: a process about to exit need not
+// wait for the runtime's round trips.
+func (s *Signals) stop() {
+	go func() {
+		s.wait()
+		signal.Stop(s.c)
+	}()
+}

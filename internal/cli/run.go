@@ -17,8 +17,8 @@ import (
 )
 
 // runFlags are the run command's flags, bound to fields as urfave/cli
-// parses them: looking each up by name afterwards costs urfave/cli a regular
-// expression per flag and name, on maestro-run's start-up path.
+// parses them: looking each up by name afterwards would cost urfave/cli a
+// regular expression per flag and name, on maestro-run's start-up path.
 type runFlags struct {
 	maxAttempts, baseDelay, maxDelay, exponentialBase string
 	jitter, noJitter                                  bool
@@ -47,9 +47,9 @@ defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`
 			&ucli.StringFlag{Name: "base-delay", Destination: &f.baseDelay, Usage: "delay before the first retry (default 1s)"},
 			&ucli.StringFlag{Name: "max-delay", Destination: &f.maxDelay, Usage: "cap on any delay, jitter included (default 60s)"},
 			&ucli.StringFlag{Name: "exponential-base", Destination: &f.exponentialBase, Usage: "factor the delay grows by at each retry, at least 1 (default 2)"},
-			&ucli.BoolFlag{Name: "jitter", Destination: &f.jitter, Usage: "randomise each delay between 50% and 150% of it, capped at max-delay (default)"},
-			&ucli.BoolFlag{Name: "no-jitter", Destination: &f.noJitter, Usage: "wait exactly the computed delays"},
-			&ucli.StringFlag{Name: "retry-on", Destination: &f.retryOn, Usage: "`any` failure not of a permanent type, only `transient` ones, or only these exit `CODES` (1,75,137)"},
+			&ucli.BoolFlag{Name: "jitter", Destination: &f.jitter, DefaultText: "on", Usage: "randomise each delay between 50% and 150% of it, capped at --max-delay"},
+			&ucli.BoolFlag{Name: "no-jitter", Destination: &f.noJitter, DefaultText: "off", Usage: "wait exactly the computed delays"},
+			&ucli.StringFlag{Name: "retry-on", Destination: &f.retryOn, Usage: "`WHICH` failures to retry: any (of a retryable type), transient, or exit codes such as 1,75,137 (default any)"},
 			&ucli.StringFlag{Name: "timeout", Destination: &f.timeout, Usage: "stop an attempt after `DURATION` (TERM, then KILL after --kill-after); it ends with 124"},
 			&ucli.StringFlag{Name: "total-timeout", Destination: &f.totalTimeout, Usage: "stop the whole run after `DURATION`"},
 			&ucli.StringFlag{Name: "kill-after", Destination: &f.killAfter, Usage: "after TERM, wait `DURATION` before KILL (default 10s)"},

@@ -31,14 +31,13 @@ func Run(args []string, defaultCatalog []byte) error {
 		e.signals = wrapper.CatchSignals()
 	}
 	app := &ucli.App{
-		Name:                 "maestro",
-		Usage:                "make long automated coding sessions recoverable",
-		UsageText:            "maestro COMMAND [flags] [arguments]\nmaestro-run [flags] -- COMMAND [ARGS...]\ngit maestro COMMAND [flags] [arguments]",
-		Description:          "maestro retries a failing command with backoff, only when another try can help.\nRun 'maestro COMMAND --help' for a command's flags.",
-		HideVersion:          true,
-		EnableBashCompletion: false,
-		Writer:               os.Stdout,
-		ErrWriter:            os.Stderr,
+		Name:        "maestro",
+		Usage:       "make long automated coding sessions recoverable",
+		UsageText:   "maestro COMMAND [flags] [arguments]\nmaestro-run [flags] -- COMMAND [ARGS...]\ngit maestro COMMAND [flags] [arguments]",
+		Description: "maestro retries a failing command with backoff, only when another try can help.\nRun 'maestro COMMAND --help' for a command's flags.",
+		HideVersion: true,
+		Writer:      os.Stdout,
+		ErrWriter:   os.Stderr,
 		Commands: []*ucli.Command{
 			e.runCommand(),
 			e.configCommand(),

@@ -104,9 +104,9 @@ func (e *env) run(f *runFlags, args []string) error {
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		// maestro starts no other process while the command runs.
-		Reap: true,
+		Reap:    true,
+		Signals: e.signals,
 	}
-	opts.Signals = e.signals
 	if !f.quiet {
 		opts.Progress = os.Stderr
 		opts.Color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && wrapper.IsTerminal(os.Stderr)

@@ -7,6 +7,7 @@ package catalog
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,6 +46,39 @@ var DefaultRetry = Retry{
 	Jitter:          true,
 	RetryOn:         RetryOn{Mode: RetryAny},
 	KillAfter:       10 * time.Second,
+}
+
+// SettingError is a retry setting out of range. Key names it as
+// recovery.toml does ("max_delay").
+type SettingError struct {
+	Key  string
+	Msg  string
+	Hint []string
+}
+
+func (e *SettingError) Error() string { return e.Key + ": " + e.Msg }
+
+// Validate checks the ranges of the retry settings, whether they came from
+// a file or from flags.
+func (r Retry) Validate() *SettingError {
+	switch b := r.ExponentialBase; {
+	case r.MaxAttempts < 1 || r.MaxAttempts > MaxAttemptsLimit:
+		return &SettingError{Key: "max_attempts", Msg: fmt.Sprintf("%d is out of range: use 1 to %d (attempts, the first included)", r.MaxAttempts, MaxAttemptsLimit)}
+	case r.BaseDelay <= 0:
+		return &SettingError{Key: "base_delay", Msg: "must be greater than zero"}
+	case r.MaxDelay < r.BaseDelay:
+		return &SettingError{Key: "max_delay", Msg: fmt.Sprintf("%s is below base_delay (%s)", FormatDuration(r.MaxDelay), FormatDuration(r.BaseDelay)),
+			Hint: []string{"max_delay caps every delay, so it must be at least base_delay"}}
+	case math.IsNaN(b) || math.IsInf(b, 0) || b < 1:
+		return &SettingError{Key: "exponential_base", Msg: fmt.Sprintf("%v is out of range: use a number of at least 1 (1 keeps the delay constant)", b)}
+	case r.AttemptTimeout < 0:
+		return &SettingError{Key: "attempt_timeout", Msg: "must be greater than zero"}
+	case r.TotalTimeout < 0:
+		return &SettingError{Key: "total_timeout", Msg: "must be greater than zero"}
+	case r.KillAfter <= 0:
+		return &SettingError{Key: "kill_after", Msg: "must be greater than zero"}
+	}
+	return nil
 }
 
 // RetryMode says which failures are retried.

@@ -3,7 +3,6 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -169,11 +168,11 @@ func (d *document) retry() (Retry, error) {
 	r := DefaultRetry
 	at := func(key string) []any { return []any{"retry", key} }
 	if t.MaxAttempts != nil {
-		n := *t.MaxAttempts
-		if n < 1 || n > MaxAttemptsLimit {
-			return r, d.errorAt(at("max_attempts"), fmt.Sprintf("%d is out of range: use 1 to %d (attempts, the first included)", n, MaxAttemptsLimit))
+		// Clamped so that a huge number cannot wrap around to a small one.
+		r.MaxAttempts = int(max(min(*t.MaxAttempts, MaxAttemptsLimit+1), 0))
+		if r.MaxAttempts == MaxAttemptsLimit+1 || r.MaxAttempts == 0 {
+			return r, d.errorAt(at("max_attempts"), fmt.Sprintf("%d is out of range: use 1 to %d (attempts, the first included)", *t.MaxAttempts, MaxAttemptsLimit))
 		}
-		r.MaxAttempts = int(n)
 	}
 	durations := []struct {
 		key string
@@ -196,16 +195,8 @@ func (d *document) retry() (Retry, error) {
 		}
 		*dd.dst = v
 	}
-	if r.MaxDelay < r.BaseDelay {
-		return r, d.errorAt(at("max_delay"), fmt.Sprintf("%s is below base_delay (%s)", FormatDuration(r.MaxDelay), FormatDuration(r.BaseDelay)),
-			"max_delay caps every delay, so it must be at least base_delay")
-	}
 	if t.ExponentialBase != nil {
-		b := *t.ExponentialBase
-		if math.IsNaN(b) || b < 1 || math.IsInf(b, 0) {
-			return r, d.errorAt(at("exponential_base"), fmt.Sprintf("%v is out of range: use a number of at least 1 (1 keeps the delay constant)", b))
-		}
-		r.ExponentialBase = b
+		r.ExponentialBase = *t.ExponentialBase
 	}
 	if t.Jitter != nil {
 		r.Jitter = *t.Jitter
@@ -216,6 +207,9 @@ func (d *document) retry() (Retry, error) {
 			return r, d.errorAt(at("retry_on"), err.Error())
 		}
 		r.RetryOn = ro
+	}
+	if e := r.Validate(); e != nil {
+		return r, d.errorAt(at(e.Key), e.Msg, e.Hint...)
 	}
 	return r, nil
 }

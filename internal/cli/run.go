@@ -132,15 +132,18 @@ func (e *env) run(f *runFlags, args []string) error {
 	return nil
 }
 
-// apply puts the flags given on top of the configuration.
+// apply puts the flags given on top of the configuration, and checks the
+// result as a file's [retry] table is checked.
 func (f *runFlags) apply(r catalog.Retry) (catalog.Retry, error) {
-	bad := func(flag string, err error) error {
-		return usageError(ExitRunFailed, "run", fmt.Errorf("--%s: %w", flag, err))
+	bad := func(flag string, err error, hint ...string) error {
+		e := usageError(ExitRunFailed, "run", fmt.Errorf("--%s: %w", flag, err))
+		e.Hint = append(hint, e.Hint...)
+		return e
 	}
 	if v := f.maxAttempts; v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > catalog.MaxAttemptsLimit {
-			return r, bad("max-attempts", fmt.Errorf("%q is not a whole number from 1 to %d", v, catalog.MaxAttemptsLimit))
+		if err != nil {
+			return r, bad("max-attempts", fmt.Errorf("%q is not a whole number", v))
 		}
 		r.MaxAttempts = n
 	}
@@ -163,14 +166,10 @@ func (f *runFlags) apply(r catalog.Retry) (catalog.Retry, error) {
 		}
 		*d.dst = v
 	}
-	if r.MaxDelay < r.BaseDelay {
-		return r, usageError(ExitRunFailed, "run", fmt.Errorf("base delay %s is above max delay %s",
-			catalog.FormatDuration(r.BaseDelay), catalog.FormatDuration(r.MaxDelay)))
-	}
 	if v := f.exponentialBase; v != "" {
 		b, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || b < 1 || b > 1e6 {
-			return r, bad("exponential-base", fmt.Errorf("%q is not a number from 1 to 1000000 (1 keeps the delay constant)", v))
+		if err != nil {
+			return r, bad("exponential-base", fmt.Errorf("%q is not a number", v))
 		}
 		r.ExponentialBase = b
 	}
@@ -188,6 +187,11 @@ func (f *runFlags) apply(r catalog.Retry) (catalog.Retry, error) {
 			return r, bad("retry-on", err)
 		}
 		r.RetryOn = ro
+	}
+	if e := r.Validate(); e != nil {
+		// The configuration was valid, so a flag made it so.
+		flag := strings.ReplaceAll(strings.TrimPrefix(e.Key, "attempt_"), "_", "-")
+		return r, bad(flag, errors.New(e.Msg), e.Hint...)
 	}
 	return r, nil
 }

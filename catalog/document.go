@@ -95,7 +95,8 @@ func parse(src Source, data []byte) (*document, error) {
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		line, _ := de.Position()
-		return nil, &Error{File: src.String(), Line: line, Key: strings.Join(de.Key(), "."), Msg: decodeMessage(de.Error())}
+		return nil, &Error{File: src.String(), Line: line, Key: strings.Join(de.Key(), "."), Msg: decodeMessage(de.Error()),
+			Hint: []string{"'maestro config --default' prints a valid recovery.toml to compare with"}}
 	}
 	return nil, &Error{File: src.String(), Msg: decodeMessage(err.Error())}
 }

@@ -207,7 +207,7 @@ wait:
 		case <-kill:
 			killGroup(pgid, syscall.SIGKILL)
 			kill = nil
-		case sig := <-r.sigs:
+		case sig := <-r.signals.c:
 			onSignal(sig)
 		}
 	}
@@ -225,7 +225,7 @@ wait:
 			case <-kill:
 				killGroup(pgid, syscall.SIGKILL)
 				break reap
-			case sig := <-r.sigs:
+			case sig := <-r.signals.c:
 				onSignal(sig)
 			}
 		}
@@ -346,7 +346,7 @@ func (r *runner) resize(streams []stream, pgid int) {
 func (r *runner) pendingInterrupt() bool {
 	for {
 		select {
-		case sig := <-r.sigs:
+		case sig := <-r.signals.c:
 			if sig != syscall.SIGWINCH && r.interrupted == nil {
 				r.interrupted = sig
 			}

@@ -55,7 +55,6 @@ type runner struct {
 	opts           Options
 	env            []string
 	signals        *Signals
-	sigs           <-chan os.Signal
 	interrupted    os.Signal
 	out, err       *capture
 	outTTY, errTTY bool
@@ -91,9 +90,8 @@ func Run(opts Options) (*Report, error) {
 	if signals == nil {
 		signals = CatchSignals()
 	}
-	r.sigs = signals.c
-	defer signals.stop()
 	r.signals = signals
+	defer signals.stop()
 	if opts.Reap {
 		becomeSubreaper()
 	}
@@ -253,7 +251,7 @@ func (r *runner) sleep(d time.Duration) bool {
 		select {
 		case <-c:
 			return false
-		case sig := <-r.sigs:
+		case sig := <-r.signals.c:
 			switch sig {
 			case syscall.SIGWINCH:
 				continue

@@ -56,6 +56,9 @@ func TestDefaultRetryMatchesFile(t *testing.T) {
 	if got, want := c.Retry, catalog.DefaultRetry; !reflect.DeepEqual(got, want) {
 		t.Errorf("[retry] in recovery.toml = %+v, DefaultRetry = %+v", got, want)
 	}
+	if got, want := c.Checkpoints, catalog.DefaultCheckpoints; !reflect.DeepEqual(got, want) {
+		t.Errorf("[checkpoints] in recovery.toml = %+v, DefaultCheckpoints = %+v", got, want)
+	}
 }
 
 // writeFile writes a file under dir and returns its path.

@@ -193,6 +193,20 @@ func FormatDuration(d time.Duration) string {
 	return s
 }
 
+// CheckpointTypes are the types of checkpoint, the seed's six.
+var CheckpointTypes = []string{"phase_complete", "task_group_complete", "safe_state", "pre_risky_operation", "error_recovery", "manual"}
+
+// Checkpoints is the effective [checkpoints] table.
+type Checkpoints struct {
+	AutoOnCommit bool          // the installed hooks make a checkpoint of each commit
+	DefaultType  string        // their type when neither MAESTRO_CHECKPOINT_TYPE nor a trailer gives one
+	Keep         int           // prune keeps the newest Keep of each session; 0 keeps all
+	OlderThan    time.Duration // prune drops those older than this; 0: none by age
+}
+
+// DefaultCheckpoints mirrors the embedded recovery.toml, as DefaultRetry.
+var DefaultCheckpoints = Checkpoints{AutoOnCommit: true, DefaultType: "safe_state", Keep: 200}
+
 // FailureType is one [failure_types.NAME] table.
 type FailureType struct {
 	Name        string `json:"-"`

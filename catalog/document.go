@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 // collection so that a missing key can be told from a zero one.
 type fileDoc struct {
 	Retry        *retryTable                 `toml:"retry"`
+	Checkpoints  *checkpointsTable           `toml:"checkpoints"`
 	FailureTypes map[string]failureTypeTable `toml:"failure_types"`
 	Rules        []ruleTable                 `toml:"rules"`
 }
@@ -33,6 +35,13 @@ type retryTable struct {
 	KillAfter       *string  `toml:"kill_after"`
 }
 
+type checkpointsTable struct {
+	AutoOnCommit *bool   `toml:"auto_on_commit"`
+	DefaultType  *string `toml:"default_type"`
+	Keep         *int64  `toml:"keep"`
+	OlderThan    *string `toml:"older_than"`
+}
+
 type failureTypeTable struct {
 	Description *string `toml:"description"`
 	Transient   *bool   `toml:"transient"`
@@ -47,7 +56,8 @@ type ruleTable struct {
 
 // Keys each table accepts, for "did you mean" hints.
 var tableKeys = map[string][]string{
-	"":              {"retry", "failure_types", "rules"},
+	"":              {"retry", "checkpoints", "failure_types", "rules"},
+	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than"},
 	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after"},
 	"failure_types": {"description", "transient", "retryable"},
 	"rules":         {"failure_type", "patterns", "exit_codes"},
@@ -213,6 +223,36 @@ func (d *document) retry() (Retry, error) {
 		return r, d.errorAt(at(e.Key), e.Msg, e.Hint...)
 	}
 	return r, nil
+}
+
+func (d *document) checkpoints() (Checkpoints, error) {
+	t := d.file.Checkpoints
+	c := DefaultCheckpoints
+	at := func(key string) []any { return []any{"checkpoints", key} }
+	if t.AutoOnCommit != nil {
+		c.AutoOnCommit = *t.AutoOnCommit
+	}
+	if t.DefaultType != nil {
+		v := strings.ToLower(strings.TrimSpace(*t.DefaultType))
+		if !slices.Contains(CheckpointTypes, v) {
+			return c, d.errorAt(at("default_type"), fmt.Sprintf("unknown checkpoint type %q", *t.DefaultType), "use one of "+strings.Join(CheckpointTypes, ", "))
+		}
+		c.DefaultType = v
+	}
+	if t.Keep != nil {
+		if *t.Keep < 0 || *t.Keep > 1<<31 {
+			return c, d.errorAt(at("keep"), fmt.Sprintf("%d is out of range: use 0 (keep all) or more", *t.Keep))
+		}
+		c.Keep = int(*t.Keep)
+	}
+	if t.OlderThan != nil {
+		v, err := ParseDuration(*t.OlderThan)
+		if err != nil {
+			return c, d.errorAt(at("older_than"), err.Error())
+		}
+		c.OlderThan = v
+	}
+	return c, nil
 }
 
 func (d *document) failureType(name string) (FailureType, error) {

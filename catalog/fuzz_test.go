@@ -35,7 +35,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := Source{Origin: OriginFlag, Path: "fuzz.toml"}
-		c := &Config{Retry: DefaultRetry, types: map[string]FailureType{}}
+		c := newConfig()
 		doc, err := parse(src, data)
 		if err == nil {
 			err = c.merge([]*document{doc, defDoc})

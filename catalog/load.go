@@ -52,8 +52,10 @@ type Options struct {
 // Config is the effective configuration: for each table, the first file in
 // order of precedence that has it; rules add up, earlier files' first.
 type Config struct {
-	Retry       Retry
-	RetrySource Source
+	Retry             Retry
+	RetrySource       Source
+	Checkpoints       Checkpoints
+	CheckpointsSource Source
 	Files       []Source // the files that were found, in order of precedence
 
 	types map[string]FailureType
@@ -160,7 +162,7 @@ func Load(opts Options) (*Config, error) {
 		return nil, err
 	}
 
-	c := &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault}, types: map[string]FailureType{}}
+	c := newConfig()
 	if len(docs) == 0 {
 		c.lazyDefault = opts.Default
 		return c, nil
@@ -183,7 +185,7 @@ func LoadDefault(data []byte) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault}, types: map[string]FailureType{}}
+	c := newConfig()
 	if err := c.merge([]*document{doc}); err != nil {
 		return nil, err
 	}
@@ -191,6 +193,11 @@ func LoadDefault(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func newConfig() *Config {
+	return &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault},
+		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}}
 }
 
 func userConfigPath(getenv func(string) string) string {
@@ -235,7 +242,7 @@ func (c *Config) ensure() error {
 // merge applies the documents in order of precedence and validates what each
 // contributes, naming the file and line of anything wrong.
 func (c *Config) merge(docs []*document) error {
-	retrySet := false
+	retrySet, checkpointsSet := false, false
 	for _, d := range docs {
 		if d.src.Origin != OriginDefault {
 			c.Files = append(c.Files, d.src)
@@ -246,6 +253,13 @@ func (c *Config) merge(docs []*document) error {
 				return err
 			}
 			c.Retry, c.RetrySource, retrySet = r, d.src, true
+		}
+		if d.file.Checkpoints != nil && !checkpointsSet {
+			cp, err := d.checkpoints()
+			if err != nil {
+				return err
+			}
+			c.Checkpoints, c.CheckpointsSource, checkpointsSet = cp, d.src, true
 		}
 		names := make([]string, 0, len(d.file.FailureTypes))
 		for name := range d.file.FailureTypes {

@@ -38,11 +38,10 @@ func Run(args []string, defaultCatalog []byte) error {
 		HideVersion: true,
 		Writer:      os.Stdout,
 		ErrWriter:   os.Stderr,
-		Commands: []*ucli.Command{
-			e.runCommand(),
-			e.configCommand(),
-			versionCommand(),
-		},
+		Commands: append(append(append([]*ucli.Command{e.runCommand()},
+			e.checkpointCommands()...),
+			e.hookCommands()...),
+			e.configCommand(), versionCommand()),
 		// urfave/cli would print its own messages and exit; maestro keeps one
 		// voice and lets main choose the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -1,0 +1,38 @@
+package checkpoint
+
+import (
+	"io"
+
+	"github.com/maestro-recovery/maestro/internal/git"
+)
+
+// PatchTo asks Diff for the patch as well.
+type PatchTo struct {
+	W     io.Writer
+	Color bool
+}
+
+// Diff lists what changed in the working tree since the checkpoint, the
+// untracked files that are not ignored included, and writes the patch when
+// asked.
+func (s *Store) Diff(rec *Record, patch *PatchTo) ([]git.Change, error) {
+	head, err := s.headCommit()
+	if err != nil {
+		return nil, err
+	}
+	now, err := s.capture(head, "")
+	if err != nil {
+		return nil, err
+	}
+	defer now.cleanup()
+	then, err := s.checkpointState(rec)
+	if err != nil {
+		return nil, err
+	}
+	if patch != nil {
+		if err := s.repo.DiffPatch(then.WorktreeTree, now.workTree, patch.Color, patch.W); err != nil {
+			return nil, err
+		}
+	}
+	return s.repo.DiffTrees(then.WorktreeTree, now.workTree)
+}

@@ -1,0 +1,196 @@
+// Package checkpoint keeps checkpoints of a git working tree as lightweight
+// refs, and rolls back to them without ever losing work: every change it
+// makes is recorded first, as an event that undo can take back.
+//
+// Layout, all under refs/maestro/ so that one refspec shares everything:
+//
+//	refs/maestro/checkpoints/<session>/<cp-id>  the checkpoint: HEAD, or a snapshot commit
+//	refs/maestro/records/<session>/<cp-id>      its record, a JSON blob
+//	refs/maestro/events/<session>/<ev-id>       a rollback, undo or prune, a JSON blob
+//	refs/maestro/states/<session>/<ev-id>       the state an event recorded, a commit
+//
+// A snapshot commit has HEAD as its first parent, a commit of the index as
+// its second, and the working tree (tracked changes and untracked files
+// that are not ignored) as its tree, like git stash's. Records and events
+// are written once, in the same update-ref transaction as the refs they
+// describe, and never rewritten: counts such as rollback_count are derived
+// from the events when read.
+package checkpoint
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/maestro-recovery/maestro/catalog"
+)
+
+// Ref prefixes.
+const (
+	RefRoot        = "refs/maestro/"
+	refCheckpoints = RefRoot + "checkpoints/"
+	refRecords     = RefRoot + "records/"
+	refEvents      = RefRoot + "events/"
+	refStates      = RefRoot + "states/"
+)
+
+// Types of checkpoint, the seed's six.
+var Types = catalog.CheckpointTypes
+
+// ParseType accepts a checkpoint type in any case.
+func ParseType(s string) (string, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	for _, k := range Types {
+		if t == k {
+			return t, nil
+		}
+	}
+	return "", &InputError{fmt.Sprintf("unknown checkpoint type %q: use one of %s", s, strings.Join(Types, ", "))}
+}
+
+// Record is a checkpoint as maestro reports it.
+type Record struct {
+	CheckpointID   string         `json:"checkpoint_id"`
+	CommitSHA      string         `json:"commit_sha"`
+	Timestamp      time.Time      `json:"timestamp"`
+	Description    string         `json:"description"`
+	Phase          string         `json:"phase"`
+	CheckpointType string         `json:"checkpoint_type"`
+	CommitMessage  string         `json:"commit_message"`
+	StateSnapshot  map[string]any `json:"state_snapshot"`
+	Tags           []string       `json:"tags"`
+	// Derived from the events when read (stored as zero, never updated).
+	RollbackUsed  bool   `json:"rollback_used"`
+	RollbackCount int    `json:"rollback_count"`
+	SessionID     string `json:"session_id"`
+	Branch        string `json:"branch"` // refs/heads/NAME, "" when HEAD was detached
+	HeadSHA       string `json:"head_sha"`
+	// Snapshot is true when the tree was dirty: commit_sha is then a
+	// snapshot commit whose first parent is head_sha.
+	Snapshot bool `json:"snapshot"`
+	// Source says what made it: "checkpoint" (by hand), "post-commit" or
+	// "post-rewrite" (the hooks).
+	Source string `json:"source"`
+}
+
+// stored is what a record blob holds: the record without derived fields.
+type stored struct {
+	Version int `json:"version"`
+	Record
+	// DefaultType is the hook's type when neither the environment nor the
+	// commit's trailer gives one.
+	DefaultType string `json:"default_type,omitempty"`
+}
+
+// State is a working tree as an event recorded it.
+type State struct {
+	HeadSHA      string `json:"head_sha"`
+	Branch       string `json:"branch"`
+	StateCommit  string `json:"state_commit"` // keeps the trees reachable
+	IndexTree    string `json:"index_tree"`
+	WorktreeTree string `json:"worktree_tree"`
+}
+
+// Event kinds.
+const (
+	EventRollback = "rollback"
+	EventUndo     = "undo"
+	EventPrune    = "prune"
+)
+
+// Event is a change maestro made, recorded before it made it.
+type Event struct {
+	Version      int       `json:"version"`
+	EventID      string    `json:"event_id"`
+	Type         string    `json:"type"`
+	SessionID    string    `json:"session_id"`
+	Timestamp    time.Time `json:"timestamp"`
+	CheckpointID string    `json:"checkpoint_id,omitempty"` // rollback: the target
+	Undoes       string    `json:"undoes,omitempty"`        // undo: the event taken back
+	Forced       bool      `json:"forced,omitempty"`
+	Before       *State    `json:"before,omitempty"`
+	After        *State    `json:"after,omitempty"`
+	Pruned       []Record  `json:"pruned,omitempty"`
+}
+
+// newID makes an id that sorts by creation time and stays unique when many
+// processes make ids at once: the time to the nanosecond, then 32 random
+// bits.
+func newID(prefix string, now time.Time) string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return prefix + now.UTC().Format("20060102T150405.000000000Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// MaxIDLen bounds session and checkpoint ids: they are path components of
+// refs, and file systems limit those to 255 bytes.
+const MaxIDLen = 128
+
+// InputError is an argument maestro cannot take: an id that cannot be part
+// of a ref name, an unknown checkpoint type.
+type InputError struct{ msg string }
+
+func (e *InputError) Error() string { return e.msg }
+
+// ValidateID checks that s can be one component of a ref name, with rules
+// stricter than git's so that it is also a safe file name everywhere:
+// letters, digits, '.', '_' and '-'; not starting with '.' or '-'; no "..";
+// not ending with ".lock" or '.'; at most MaxIDLen bytes. what names the id
+// ("session id") in the error.
+func ValidateID(what, s string) error {
+	bad := func(rule string) error {
+		return &InputError{fmt.Sprintf("invalid %s %q: %s", what, printable(s), rule)}
+	}
+	switch {
+	case s == "":
+		return &InputError{fmt.Sprintf("invalid %s: it is empty", what)}
+	case len(s) > MaxIDLen:
+		return &InputError{fmt.Sprintf("invalid %s: %d bytes long, at most %d allowed", what, len(s), MaxIDLen)}
+	case s[0] == '.' || s[0] == '-':
+		return bad("must not start with '.' or '-'")
+	case strings.Contains(s, ".."):
+		return bad(`must not contain ".."`)
+	case strings.HasSuffix(s, ".lock"):
+		return bad(`must not end with ".lock"`)
+	case strings.HasSuffix(s, "."):
+		return bad("must not end with '.'")
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return bad(fmt.Sprintf("%q is not allowed: use letters, digits, '.', '_' and '-'", c))
+		}
+	}
+	return nil
+}
+
+func printable(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return s
+}
+
+// trailer returns the value of the last "key: value" trailer of a commit
+// message, or "".
+func trailer(message, key string) string {
+	paras := strings.Split(strings.TrimSpace(message), "\n\n")
+	if len(paras) < 2 {
+		return ""
+	}
+	value := ""
+	for _, line := range strings.Split(paras[len(paras)-1], "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), key) {
+			value = strings.TrimSpace(v)
+		}
+	}
+	return value
+}

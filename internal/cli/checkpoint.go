@@ -1,0 +1,620 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/checkpoint"
+	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/wrapper"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// sessionFlag is --session-id: the flag, else $MAESTRO_SESSION_ID, else
+// "default".
+func sessionFlag() *ucli.StringFlag {
+	return &ucli.StringFlag{Name: "session-id", Usage: "the session (default: $MAESTRO_SESSION_ID, else \"default\")"}
+}
+
+func sessionID(c *ucli.Context) string {
+	if s := c.String("session-id"); c.IsSet("session-id") {
+		return s
+	}
+	if s, ok := os.LookupEnv("MAESTRO_SESSION_ID"); ok {
+		return s
+	}
+	return "default"
+}
+
+var jsonFlag = &ucli.BoolFlag{Name: "json", Usage: "print one JSON document"}
+
+// storeError maps what the checkpoint package returns to maestro's exit
+// codes: an invalid id is a usage error, a refusal or a git failure a
+// failed operation.
+func storeError(cmd string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var bad *checkpoint.InputError
+	if errors.As(err, &bad) {
+		return usageError(ExitUsage, cmd, err)
+	}
+	if errors.Is(err, git.ErrNotRepo) {
+		return &Error{Code: ExitFailed, Err: err, Hint: []string{"run maestro " + cmd + " inside a git working tree"}}
+	}
+	return &Error{Code: ExitFailed, Err: err}
+}
+
+func openStore(cmd string) (*checkpoint.Store, error) {
+	s, err := checkpoint.Open(".")
+	return s, storeError(cmd, err)
+}
+
+func commandUsageError(cmd string) ucli.OnUsageErrorFunc {
+	return func(_ *ucli.Context, err error, _ bool) error { return usageError(ExitUsage, cmd, flagError(err)) }
+}
+
+func (e *env) checkpointCommands() []*ucli.Command {
+	return []*ucli.Command{
+		{
+			Name:      "checkpoint",
+			Usage:     "record the working tree as a checkpoint (a git ref), without touching it",
+			UsageText: "maestro checkpoint [--session-id ID] --description TEXT [--phase P] [--type T] [--state KEY=VALUE]... [--state-file FILE.json] [--tag T]... [--json]",
+			Description: `On a clean tree the checkpoint is HEAD. On a dirty tree it is a snapshot
+commit (first parent HEAD) of the tracked changes and the untracked files
+that are not ignored, made without touching the branch, the index or any
+file. It prints the checkpoint's id.`,
+			Flags: []ucli.Flag{
+				sessionFlag(),
+				&ucli.StringFlag{Name: "description", Aliases: []string{"d"}, Usage: "what the state is"},
+				&ucli.StringFlag{Name: "phase", Usage: "the phase of the work it completes"},
+				&ucli.StringFlag{Name: "type", Value: "manual", Usage: "phase_complete, task_group_complete, safe_state, pre_risky_operation, error_recovery or manual (any case)"},
+				&ucli.StringSliceFlag{Name: "state", Usage: "`KEY=VALUE` to keep in state_snapshot (repeat it)"},
+				&ucli.StringFlag{Name: "state-file", Usage: "a JSON object `FILE` to keep in state_snapshot (--state wins for a key in both)"},
+				&ucli.StringSliceFlag{Name: "tag", Usage: "a tag (repeat it)"},
+				jsonFlag,
+			},
+			OnUsageError: commandUsageError("checkpoint"),
+			Action:       e.checkpoint,
+		},
+		{
+			Name:         "list",
+			Usage:        "list checkpoints, newest first",
+			UsageText:    "maestro list [--session-id ID | --all-sessions] [--type T] [--json]",
+			Flags:        []ucli.Flag{sessionFlag(), &ucli.BoolFlag{Name: "all-sessions", Usage: "every session's"}, &ucli.StringFlag{Name: "type", Usage: "only this type"}, jsonFlag},
+			OnUsageError: commandUsageError("list"),
+			Action:       e.list,
+		},
+		{
+			Name:         "show",
+			Usage:        "show one checkpoint",
+			UsageText:    "maestro show [--session-id ID] CHECKPOINT-ID [--json]",
+			Flags:        []ucli.Flag{sessionFlag(), jsonFlag},
+			OnUsageError: commandUsageError("show"),
+			Action:       e.show,
+		},
+		{
+			Name:         "diff",
+			Usage:        "show what changed since a checkpoint, untracked files included",
+			UsageText:    "maestro diff [--session-id ID] CHECKPOINT-ID [--json]",
+			Flags:        []ucli.Flag{sessionFlag(), jsonFlag},
+			OnUsageError: commandUsageError("diff"),
+			Action:       e.diff,
+		},
+		{
+			Name:      "rollback",
+			Usage:     "return the working tree, index and branch to a checkpoint, recording what was there",
+			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run] [--force] [--json]",
+			Description: `Without --checkpoint-id, the newest checkpoint of the session (of the type
+given by --type). Before it changes anything, the current state (HEAD, branch,
+index, tracked changes, untracked files) is recorded, so 'git maestro undo'
+can restore it byte for byte. Ignored files and nested repositories are never
+touched. Refused in the middle of a merge, rebase, cherry-pick, revert or
+bisect, and for a checkpoint made on another branch unless --force.`,
+			Flags: []ucli.Flag{
+				sessionFlag(),
+				&ucli.StringFlag{Name: "checkpoint-id", Usage: "the checkpoint `CP`"},
+				&ucli.StringFlag{Name: "type", Usage: "the newest checkpoint of this type"},
+				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be restored, removed and left alone; change nothing"},
+				&ucli.BoolFlag{Name: "force", Usage: "roll back to a checkpoint made on another branch (the current branch moves)"},
+				jsonFlag,
+			},
+			OnUsageError: commandUsageError("rollback"),
+			Action:       e.rollback,
+		},
+		{
+			Name:      "undo",
+			Usage:     "return to the state before the last rollback (or undo) of the session",
+			UsageText: "maestro undo [--session-id ID] [--dry-run] [--force] [--json]",
+			Flags: []ucli.Flag{
+				sessionFlag(),
+				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would change; change nothing"},
+				&ucli.BoolFlag{Name: "force", Usage: "undo even though HEAD moved since (what is there now is recorded first)"},
+				jsonFlag,
+			},
+			OnUsageError: commandUsageError("undo"),
+			Action:       e.undo,
+		},
+		{
+			Name:      "prune",
+			Usage:     "delete old checkpoints, keeping a record of what was pruned",
+			UsageText: "maestro prune [--keep N] [--older-than DURATION] [--session-id ID] [--dry-run] [--json]",
+			Description: `Without flags, the [checkpoints] policy of recovery.toml (keep the newest 200
+of each session). Without --session-id, every session. The records of the
+pruned checkpoints are kept in a prune event.`,
+			Flags: []ucli.Flag{
+				&ucli.StringFlag{Name: "session-id", Usage: "only this session (default: every session)"},
+				&ucli.StringFlag{Name: "keep", Usage: "keep the newest `N` of each session (0 keeps all)"},
+				&ucli.StringFlag{Name: "older-than", Usage: "drop those older than `DURATION` (\"720h\")"},
+				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be pruned"},
+				&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+				jsonFlag,
+			},
+			OnUsageError: commandUsageError("prune"),
+			Action:       e.prune,
+		},
+		{
+			Name:         "push",
+			Usage:        "share checkpoints and their records through a git remote",
+			UsageText:    "maestro push [REMOTE] [--json]",
+			Flags:        []ucli.Flag{jsonFlag},
+			OnUsageError: commandUsageError("push"),
+			Action:       func(c *ucli.Context) error { return e.share(c, "push") },
+		},
+		{
+			Name:         "fetch",
+			Usage:        "get the checkpoints and records of a git remote; never overwrites a local one",
+			UsageText:    "maestro fetch [REMOTE] [--json]",
+			Flags:        []ucli.Flag{jsonFlag},
+			OnUsageError: commandUsageError("fetch"),
+			Action:       func(c *ucli.Context) error { return e.share(c, "fetch") },
+		},
+	}
+}
+
+func oneArg(c *ucli.Context, cmd, what string) (string, error) {
+	switch c.NArg() {
+	case 1:
+		return c.Args().First(), nil
+	case 0:
+		return "", usageError(ExitUsage, cmd, fmt.Errorf("missing %s", what))
+	}
+	return "", usageError(ExitUsage, cmd, fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
+}
+
+func noArgs(c *ucli.Context, cmd string) error {
+	if c.NArg() > 0 {
+		return usageError(ExitUsage, cmd, fmt.Errorf("unexpected argument %q", c.Args().First()))
+	}
+	return nil
+}
+
+func (e *env) checkpoint(c *ucli.Context) error {
+	if err := noArgs(c, "checkpoint"); err != nil {
+		return err
+	}
+	state := map[string]any{}
+	if f := c.String("state-file"); f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return &Error{Code: ExitFailed, Err: fmt.Errorf("--state-file: %w", err)}
+		}
+		if err := json.Unmarshal(data, &state); err != nil || state == nil {
+			return usageError(ExitUsage, "checkpoint", fmt.Errorf("--state-file %s: not a JSON object", f))
+		}
+	}
+	for _, kv := range c.StringSlice("state") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usageError(ExitUsage, "checkpoint", fmt.Errorf("--state %q: write KEY=VALUE", kv))
+		}
+		state[k] = v
+	}
+	s, err := openStore("checkpoint")
+	if err != nil {
+		return err
+	}
+	rec, err := s.Create(checkpoint.CreateOptions{
+		SessionID:   sessionID(c),
+		Description: c.String("description"),
+		Phase:       c.String("phase"),
+		Type:        c.String("type"),
+		State:       state,
+		Tags:        c.StringSlice("tag"),
+	})
+	if err != nil {
+		return storeError("checkpoint", err)
+	}
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, rec)
+	}
+	fmt.Println(rec.CheckpointID)
+	return nil
+}
+
+func (e *env) list(c *ucli.Context) error {
+	if err := noArgs(c, "list"); err != nil {
+		return err
+	}
+	all := c.Bool("all-sessions")
+	if all && c.IsSet("session-id") {
+		return usageError(ExitUsage, "list", errors.New("--session-id and --all-sessions contradict each other"))
+	}
+	session := ""
+	if !all {
+		session = sessionID(c)
+		if err := checkpoint.ValidateID("session id", session); err != nil {
+			return storeError("list", err)
+		}
+	}
+	typ := ""
+	if t := c.String("type"); t != "" {
+		var err error
+		if typ, err = checkpoint.ParseType(t); err != nil {
+			return storeError("list", err)
+		}
+	}
+	s, err := openStore("list")
+	if err != nil {
+		return err
+	}
+	cat, err := s.Load()
+	if err != nil {
+		return storeError("list", err)
+	}
+	recs := cat.Filter(session, typ)
+	if c.Bool("json") {
+		if recs == nil {
+			recs = []checkpoint.Record{}
+		}
+		return writeJSON(os.Stdout, recs)
+	}
+	if len(recs) == 0 {
+		where := "session " + session
+		if all {
+			where = "any session"
+		}
+		fmt.Fprintf(os.Stderr, "maestro: no checkpoints in %s\n", where)
+		return nil
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	if all {
+		fmt.Fprint(w, "SESSION\t")
+	}
+	fmt.Fprintln(w, "CHECKPOINT\tTYPE\tPHASE\tROLLBACKS\tBRANCH\tDESCRIPTION")
+	for _, r := range recs {
+		if all {
+			fmt.Fprintf(w, "%s\t", r.SessionID)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", r.CheckpointID, r.CheckpointType, dash(r.Phase), r.RollbackCount,
+			dash(strings.TrimPrefix(r.Branch, "refs/heads/")), oneLine(r.Description))
+	}
+	return w.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 72 {
+		s = s[:71] + "…"
+	}
+	return s
+}
+
+func (e *env) find(c *ucli.Context, cmd string) (*checkpoint.Store, *checkpoint.Record, error) {
+	id, err := oneArg(c, cmd, "the checkpoint id")
+	if err != nil {
+		return nil, nil, err
+	}
+	session := sessionID(c)
+	for _, v := range [][2]string{{"session id", session}, {"checkpoint id", id}} {
+		if err := checkpoint.ValidateID(v[0], v[1]); err != nil {
+			return nil, nil, storeError(cmd, err)
+		}
+	}
+	s, err := openStore(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := s.Load()
+	if err != nil {
+		return nil, nil, storeError(cmd, err)
+	}
+	rec, err := cat.Find(session, id)
+	return s, rec, storeError(cmd, err)
+}
+
+func (e *env) show(c *ucli.Context) error {
+	_, r, err := e.find(c, "show")
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, r)
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 1, ' ', 0)
+	fields := [][2]string{
+		{"checkpoint_id", r.CheckpointID}, {"session_id", r.SessionID}, {"timestamp", r.Timestamp.Format(time.RFC3339)},
+		{"checkpoint_type", r.CheckpointType}, {"phase", r.Phase}, {"description", r.Description},
+		{"branch", r.Branch}, {"head_sha", r.HeadSHA}, {"commit_sha", r.CommitSHA},
+		{"snapshot", fmt.Sprint(r.Snapshot)}, {"source", r.Source},
+		{"rollback_count", fmt.Sprint(r.RollbackCount)}, {"rollback_used", fmt.Sprint(r.RollbackUsed)},
+		{"tags", strings.Join(r.Tags, ", ")},
+	}
+	for _, f := range fields {
+		fmt.Fprintf(w, "%s:\t%s\n", f[0], f[1])
+	}
+	if len(r.StateSnapshot) > 0 {
+		keys := make([]string, 0, len(r.StateSnapshot))
+		for k := range r.StateSnapshot {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v, _ := json.Marshal(r.StateSnapshot[k])
+			fmt.Fprintf(w, "state.%s:\t%s\n", k, v)
+		}
+	}
+	if msg := strings.TrimSpace(r.CommitMessage); msg != "" {
+		fmt.Fprintf(w, "commit_message:\t%s\n", strings.ReplaceAll(msg, "\n", "\n\t"))
+	}
+	return w.Flush()
+}
+
+func (e *env) diff(c *ucli.Context) error {
+	s, r, err := e.find(c, "diff")
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		changes, err := s.Diff(r, nil)
+		if err != nil {
+			return storeError("diff", err)
+		}
+		out := struct {
+			CheckpointID string       `json:"checkpoint_id"`
+			Changes      []diffChange `json:"changes"`
+		}{CheckpointID: r.CheckpointID, Changes: []diffChange{}}
+		for _, ch := range changes {
+			out.Changes = append(out.Changes, diffChange{Status: statusWord(ch.Status), Path: ch.Path})
+		}
+		return writeJSON(os.Stdout, out)
+	}
+	_, err = s.Diff(r, &checkpoint.PatchTo{W: os.Stdout, Color: os.Getenv("NO_COLOR") == "" && wrapper.IsTerminal(os.Stdout)})
+	return storeError("diff", err)
+}
+
+type diffChange struct {
+	Status string `json:"status"`
+	Path   string `json:"path"`
+}
+
+func statusWord(s string) string {
+	switch s {
+	case "A":
+		return "added"
+	case "D":
+		return "deleted"
+	case "T":
+		return "type_changed"
+	}
+	return "modified"
+}
+
+// recoveryResult is DESIGN.md's recovery result.
+type recoveryResult struct {
+	StrategyUsed string             `json:"strategy_used"`
+	Success      bool               `json:"success"`
+	Message      string             `json:"message"`
+	Details      *checkpoint.Result `json:"details"`
+	RecoveredAt  time.Time          `json:"recovered_at"`
+}
+
+func (e *env) rollback(c *ucli.Context) error {
+	if err := noArgs(c, "rollback"); err != nil {
+		return err
+	}
+	s, err := openStore("rollback")
+	if err != nil {
+		return err
+	}
+	session := sessionID(c)
+	res, err := s.Rollback(checkpoint.RollbackOptions{
+		SessionID:    session,
+		CheckpointID: c.String("checkpoint-id"),
+		Type:         c.String("type"),
+		DryRun:       c.Bool("dry-run"),
+		Force:        c.Bool("force"),
+	})
+	if err != nil {
+		return storeError("rollback", err)
+	}
+	msg := "rolled back to " + res.Checkpoint.CheckpointID
+	if res.DryRun {
+		msg = "would roll back to " + res.Checkpoint.CheckpointID
+	}
+	return report(c, "rollback_to_checkpoint", msg, session, res)
+}
+
+func (e *env) undo(c *ucli.Context) error {
+	if err := noArgs(c, "undo"); err != nil {
+		return err
+	}
+	s, err := openStore("undo")
+	if err != nil {
+		return err
+	}
+	session := sessionID(c)
+	res, err := s.Undo(session, c.Bool("dry-run"), c.Bool("force"))
+	if err != nil {
+		return storeError("undo", err)
+	}
+	msg := "undid " + res.Undoes
+	if res.DryRun {
+		msg = "would undo " + res.Undoes
+	}
+	return report(c, "rollback_to_checkpoint", msg, session, res)
+}
+
+// report prints what a rollback or undo changed, and how to take it back.
+func report(c *ucli.Context, strategy, msg, session string, res *checkpoint.Result) error {
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, recoveryResult{StrategyUsed: strategy, Success: true, Message: msg, Details: res, RecoveredAt: time.Now().UTC()})
+	}
+	w := os.Stdout
+	fmt.Fprintln(w, msg)
+	verb := func(done, would string) string {
+		if res.DryRun {
+			return would
+		}
+		return done
+	}
+	if res.HeadBefore != res.HeadAfter || res.BranchBefore != res.BranchAfter {
+		fmt.Fprintf(w, "  %s %s at %s, %s %s at %s\n", verb("moved", "would move"), headName(res.BranchBefore), short(res.HeadBefore), verb("now", "to"), headName(res.BranchAfter), short(res.HeadAfter))
+	}
+	if res.DryRun {
+		printPaths(w, "would restore", res.Restored)
+		printPaths(w, "would remove", res.Removed)
+		printPaths(w, "left alone (ignored)", res.LeftAlone)
+		return nil
+	}
+	fmt.Fprintf(w, "  restored %d file%s, removed %d; left alone %d ignored file%s or folder%s\n",
+		len(res.Restored), plural(len(res.Restored)), len(res.Removed), len(res.LeftAlone), plural(len(res.LeftAlone)), plural(len(res.LeftAlone)))
+	fmt.Fprintf(w, "undo it with: git maestro undo --session-id %s\n", session)
+	return nil
+}
+
+func printPaths(w io.Writer, what string, paths []string) {
+	if len(paths) == 0 {
+		fmt.Fprintf(w, "  %s: nothing\n", what)
+		return
+	}
+	for _, p := range paths {
+		fmt.Fprintf(w, "  %s: %s\n", what, p)
+	}
+}
+
+func headName(branch string) string {
+	if branch == "" {
+		return "detached HEAD"
+	}
+	return strings.TrimPrefix(branch, "refs/heads/")
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+func (e *env) prune(c *ucli.Context) error {
+	if err := noArgs(c, "prune"); err != nil {
+		return err
+	}
+	cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	o := checkpoint.PruneOptions{SessionID: c.String("session-id"), Keep: cfg.Checkpoints.Keep, OlderThan: cfg.Checkpoints.OlderThan, DryRun: c.Bool("dry-run")}
+	if o.Keep == 0 {
+		o.Keep = -1
+	}
+	if v := c.String("keep"); v != "" {
+		n, err := parseCount(v)
+		if err != nil {
+			return usageError(ExitUsage, "prune", fmt.Errorf("--keep: %w", err))
+		}
+		o.Keep = n
+		if n == 0 {
+			o.Keep = -1
+		}
+	}
+	if v := c.String("older-than"); v != "" {
+		d, err := catalog.ParseDuration(v)
+		if err != nil {
+			return usageError(ExitUsage, "prune", fmt.Errorf("--older-than: %w", err))
+		}
+		o.OlderThan = d
+	}
+	s, err := openStore("prune")
+	if err != nil {
+		return err
+	}
+	pruned, err := s.Prune(o)
+	if err != nil {
+		return storeError("prune", err)
+	}
+	if c.Bool("json") {
+		if pruned == nil {
+			pruned = []checkpoint.Record{}
+		}
+		return writeJSON(os.Stdout, struct {
+			DryRun bool                `json:"dry_run"`
+			Pruned []checkpoint.Record `json:"pruned"`
+		}{o.DryRun, pruned})
+	}
+	verb := "pruned"
+	if o.DryRun {
+		verb = "would prune"
+	}
+	fmt.Printf("%s %d checkpoint%s\n", verb, len(pruned), plural(len(pruned)))
+	for _, r := range pruned {
+		fmt.Printf("  %s %s %s\n", r.SessionID, r.CheckpointID, oneLine(r.Description))
+	}
+	return nil
+}
+
+func parseCount(s string) (int, error) {
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != strings.TrimSpace(s) {
+		return 0, fmt.Errorf("%q is not a whole number of at least 0", s)
+	}
+	return n, nil
+}
+
+func (e *env) share(c *ucli.Context, verb string) error {
+	remote := "origin"
+	switch c.NArg() {
+	case 0:
+	case 1:
+		remote = c.Args().First()
+	default:
+		return usageError(ExitUsage, verb, fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
+	}
+	s, err := openStore(verb)
+	if err != nil {
+		return err
+	}
+	if verb == "push" {
+		err = s.Push(remote, os.Stderr)
+	} else {
+		err = s.Fetch(remote, os.Stderr)
+	}
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err, Hint: []string{"check the remote with git remote -v; maestro " + verb + " uses the refspec " + checkpoint.Refspec}}
+	}
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, map[string]string{"remote": remote, "refspec": checkpoint.Refspec, "action": verb})
+	}
+	if verb == "push" {
+		fmt.Printf("pushed checkpoints and records to %s\n", remote)
+	} else {
+		fmt.Printf("fetched checkpoints and records from %s\n", remote)
+	}
+	return nil
+}

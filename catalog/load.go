@@ -56,7 +56,7 @@ type Config struct {
 	RetrySource       Source
 	Checkpoints       Checkpoints
 	CheckpointsSource Source
-	Files       []Source // the files that were found, in order of precedence
+	Files             []Source // the files that were found, in order of precedence
 
 	types map[string]FailureType
 	rules []*rule

@@ -227,14 +227,17 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 	if res.LeftAlone == nil {
 		res.LeftAlone = []string{}
 	}
-	// Files git would have to overwrite that it does not know of stop the
-	// move here, before anything changed.
-	if err := s.repo.SwitchTreeCheck(before.tmpIndex, before.workTree, to.WorktreeTree); err != nil {
-		var ge *git.Error
-		if errors.As(err, &ge) {
-			return refuse([]string{"move or delete it, then try again"}, "the %s would overwrite a file git does not know of: %s", ev.Type, gitMessage(ge.Stderr))
+	// A file git would write where an ignored file or folder is (all the
+	// others are in the recorded state) stops the move here, before
+	// anything changed: git would overwrite it.
+	for _, c := range changes {
+		if c.Status != "A" {
+			continue
 		}
-		return err
+		if in := s.inTheWay(c.Path); in != "" {
+			return refuse([]string{"move it away (it is ignored, so maestro does not record it), then try again"},
+				"the %s would overwrite %s, which git ignores", ev.Type, in)
+		}
 	}
 	if res.DryRun {
 		return nil
@@ -296,6 +299,26 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 		return s.interrupted(ev, err)
 	}
 	return nil
+}
+
+// inTheWay returns what occupies path or one of its folders in the working
+// tree, or "".
+func (s *Store) inTheWay(path string) string {
+	p := path
+	for {
+		info, err := os.Lstat(filepath.Join(s.repo.TopLevel, p))
+		if err == nil {
+			if p == path || !info.IsDir() {
+				return p
+			}
+			return "" // an existing folder on the way is fine
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return ""
+		}
+		p = p[:i]
+	}
 }
 
 // interrupted is a move that failed after it was recorded: undo finishes

@@ -403,9 +403,11 @@ func (r *Repo) AddAll(index string) error {
 }
 
 // ReadTree loads tree into index, keeping the cached file information of
-// entries that do not change, so git need not read their files again.
+// entries whose content does not change, so git need not read their files
+// again. It does not look at the working tree (--reset rather than -m,
+// which would refuse entries whose files changed).
 func (r *Repo) ReadTree(index, tree string) error {
-	_, err := r.run(withIndex(index), "read-tree", "-m", tree)
+	_, err := r.run(withIndex(index), "read-tree", "--reset", tree)
 	return err
 }
 
@@ -417,18 +419,12 @@ func (r *Repo) ReadTreeEmpty(index, tree string) error {
 
 // SwitchTree moves the working tree from tree from to tree to, through
 // index, which must describe from: files that differ are written, files
-// that from has and to lacks are removed, and nothing else is touched
-// (ignored files, and nested repositories, whose directories git will not
-// remove while they hold anything).
+// that from has and to lacks are removed. Nested repositories stay: git
+// will not remove a directory that holds anything. But git does overwrite
+// a file it does not know of where to has one, so the caller checks first
+// that none is in the way.
 func (r *Repo) SwitchTree(index, from, to string) error {
 	_, err := r.run(withIndex(index), "read-tree", "-m", "-u", from, to)
-	return err
-}
-
-// SwitchTreeCheck fails as SwitchTree would, without changing anything:
-// for a file in the way that git does not know of, say.
-func (r *Repo) SwitchTreeCheck(index, from, to string) error {
-	_, err := r.run(withIndex(index), "read-tree", "-m", "-u", "-n", from, to)
 	return err
 }
 

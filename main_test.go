@@ -73,7 +73,8 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 
 // json FILE PATH WANT checks the value at PATH (keys and array indices
 // joined by dots: attempts.0.exit_code) in the JSON document FILE: a string
-// is compared as it is, anything else in its JSON form. With !, the value
+// is compared as it is, anything else (or a WANT in double quotes) in its
+// JSON form. With !, the value
 // must differ. FILE "stdout" is the output of the last command.
 func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
@@ -103,7 +104,8 @@ func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	got, ok := v.(string)
-	if !ok {
+	if !ok || strings.HasPrefix(args[2], `"`) {
+		// A WANT in double quotes is JSON: it can spell out "\n".
 		b, _ := json.Marshal(v)
 		got = string(b)
 	}

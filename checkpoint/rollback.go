@@ -328,12 +328,6 @@ func (s *Store) interrupted(ev *Event, err error) error {
 		Hint: []string{"the state before it is recorded: 'git maestro undo --session-id " + ev.SessionID + " --force' returns to it"}}
 }
 
-// gitMessage is the first line of what git said, without its "error: ".
-func gitMessage(stderr string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
-	return strings.TrimPrefix(strings.TrimPrefix(line, "error: "), "fatal: ")
-}
-
 func branchName(ref string) string {
 	if ref == "" {
 		return "a detached HEAD"

@@ -18,8 +18,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
-// sessionFlag is --session-id: the flag, else $MAESTRO_SESSION_ID, else
-// "default".
+// sessionFlag is --session-id: the flag, else $MAESTRO_SESSION_ID (when
+// not empty), else "default".
 func sessionFlag() *ucli.StringFlag {
 	return &ucli.StringFlag{Name: "session-id", Usage: "the session (default: $MAESTRO_SESSION_ID, else \"default\")"}
 }
@@ -28,7 +28,7 @@ func sessionID(c *ucli.Context) string {
 	if s := c.String("session-id"); c.IsSet("session-id") {
 		return s
 	}
-	if s, ok := os.LookupEnv("MAESTRO_SESSION_ID"); ok {
+	if s := os.Getenv("MAESTRO_SESSION_ID"); s != "" {
 		return s
 	}
 	return "default"
@@ -96,7 +96,7 @@ file. It prints the checkpoint's id.`,
 		{
 			Name:         "show",
 			Usage:        "show one checkpoint",
-			UsageText:    "maestro show [--session-id ID] CHECKPOINT-ID [--json]",
+			UsageText:    "maestro show [--session-id ID] [--json] CHECKPOINT-ID",
 			Flags:        []ucli.Flag{sessionFlag(), jsonFlag},
 			OnUsageError: commandUsageError("show"),
 			Action:       e.show,
@@ -104,7 +104,7 @@ file. It prints the checkpoint's id.`,
 		{
 			Name:         "diff",
 			Usage:        "show what changed since a checkpoint, untracked files included",
-			UsageText:    "maestro diff [--session-id ID] CHECKPOINT-ID [--json]",
+			UsageText:    "maestro diff [--session-id ID] [--json] CHECKPOINT-ID",
 			Flags:        []ucli.Flag{sessionFlag(), jsonFlag},
 			OnUsageError: commandUsageError("diff"),
 			Action:       e.diff,
@@ -164,7 +164,7 @@ pruned checkpoints are kept in a prune event.`,
 		{
 			Name:         "push",
 			Usage:        "share checkpoints and their records through a git remote",
-			UsageText:    "maestro push [REMOTE] [--json]",
+			UsageText:    "maestro push [--json] [REMOTE]",
 			Flags:        []ucli.Flag{jsonFlag},
 			OnUsageError: commandUsageError("push"),
 			Action:       func(c *ucli.Context) error { return e.share(c, "push") },
@@ -172,7 +172,7 @@ pruned checkpoints are kept in a prune event.`,
 		{
 			Name:         "fetch",
 			Usage:        "get the checkpoints and records of a git remote; never overwrites a local one",
-			UsageText:    "maestro fetch [REMOTE] [--json]",
+			UsageText:    "maestro fetch [--json] [REMOTE]",
 			Flags:        []ucli.Flag{jsonFlag},
 			OnUsageError: commandUsageError("fetch"),
 			Action:       func(c *ucli.Context) error { return e.share(c, "fetch") },
@@ -185,9 +185,13 @@ func oneArg(c *ucli.Context, cmd, what string) (string, error) {
 	case 1:
 		return c.Args().First(), nil
 	case 0:
-		return "", usageError(ExitUsage, cmd, fmt.Errorf("missing %s", what))
+		return "", usageError(ExitUsage, cmd, fmt.Errorf("missing the %s", what))
 	}
-	return "", usageError(ExitUsage, cmd, fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
+	extra := c.Args().Get(1)
+	if strings.HasPrefix(extra, "-") {
+		return "", usageError(ExitUsage, cmd, fmt.Errorf("flag %s after the %s: flags go before it", extra, what))
+	}
+	return "", usageError(ExitUsage, cmd, fmt.Errorf("unexpected argument %q", extra))
 }
 
 func noArgs(c *ucli.Context, cmd string) error {
@@ -316,7 +320,7 @@ func oneLine(s string) string {
 }
 
 func (e *env) find(c *ucli.Context, cmd string) (*checkpoint.Store, *checkpoint.Record, error) {
-	id, err := oneArg(c, cmd, "the checkpoint id")
+	id, err := oneArg(c, cmd, "checkpoint id")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -427,6 +431,9 @@ type recoveryResult struct {
 func (e *env) rollback(c *ucli.Context) error {
 	if err := noArgs(c, "rollback"); err != nil {
 		return err
+	}
+	if c.String("checkpoint-id") != "" && c.String("type") != "" {
+		return usageError(ExitUsage, "rollback", errors.New("--checkpoint-id and --type contradict each other"))
 	}
 	s, err := openStore("rollback")
 	if err != nil {

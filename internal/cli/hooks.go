@@ -118,7 +118,7 @@ func (e *env) hook(c *ucli.Context) error {
 		return nil
 	}
 	session := "default"
-	if v, ok := os.LookupEnv("MAESTRO_SESSION_ID"); ok {
+	if v := os.Getenv("MAESTRO_SESSION_ID"); v != "" {
 		session = v
 	}
 	_, err = s.CreateForCommit(checkpoint.HookOptions{

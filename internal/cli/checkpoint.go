@@ -607,21 +607,29 @@ func (e *env) share(c *ucli.Context, verb string) error {
 	if err != nil {
 		return err
 	}
-	if verb == "push" {
-		err = s.Push(remote, os.Stderr)
-	} else {
-		err = s.Fetch(remote, os.Stderr)
+	fail := func(err error) error {
+		return &Error{Code: ExitFailed, Err: err, Hint: []string{"check the remote with git remote -v; maestro shares the refs " + checkpoint.RefRoot + "*"}}
 	}
+	if verb == "push" {
+		if err := s.Push(remote, os.Stderr); err != nil {
+			return fail(err)
+		}
+		if c.Bool("json") {
+			return writeJSON(os.Stdout, map[string]string{"remote": remote, "refspec": checkpoint.Refspec})
+		}
+		fmt.Printf("pushed checkpoints and records to %s\n", remote)
+		return nil
+	}
+	res, err := s.Fetch(remote, os.Stderr)
 	if err != nil {
-		return &Error{Code: ExitFailed, Err: err, Hint: []string{"check the remote with git remote -v; maestro " + verb + " uses the refspec " + checkpoint.Refspec}}
+		return fail(err)
 	}
 	if c.Bool("json") {
-		return writeJSON(os.Stdout, map[string]string{"remote": remote, "refspec": checkpoint.Refspec, "action": verb})
+		return writeJSON(os.Stdout, res)
 	}
-	if verb == "push" {
-		fmt.Printf("pushed checkpoints and records to %s\n", remote)
-	} else {
-		fmt.Printf("fetched checkpoints and records from %s\n", remote)
+	fmt.Printf("fetched from %s: %d new, %d already here\n", remote, res.Added, res.Same)
+	for _, k := range res.Kept {
+		fmt.Printf("  kept the local %s: the remote's differs\n", k)
 	}
 	return nil
 }

@@ -8,17 +8,28 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/maestro-recovery/maestro/internal/gittest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // TestMain registers the binary under its three names: testscript puts a
 // copy named after each on PATH, and main dispatches on that name.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(isolated{m}, map[string]func(){
 		"maestro":     main,
 		"maestro-run": main,
 		"git-maestro": main,
 	})
+}
+
+// isolated runs the tests with git isolated from the machine's
+// configuration. Only the tests: TestMain also runs in every process that
+// plays maestro, whose environment is the script's to set.
+type isolated struct{ m *testing.M }
+
+func (i isolated) Run() int {
+	gittest.Isolate()
+	return i.m.Run()
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script.

@@ -1,14 +1,8 @@
 package checkpoint_test
 
 import (
-	"crypto/sha256"
-	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -21,86 +15,25 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// manifest is everything a rollback or an undo must restore: every file
-// (path, kind, mode, content), the index entries, HEAD and the branch.
-type manifest struct {
-	Files  map[string]string
-	Index  string
-	Head   string
-	Branch string
-}
-
 // ignored says which paths the test repositories ignore (.gitignore).
 func ignored(path string) bool {
 	return strings.HasPrefix(path, "build/") || strings.HasSuffix(path, ".log")
 }
 
-func takeManifest(t *testing.T, dir string, wantIgnored bool) manifest {
+// takeManifest records the files git does not ignore, or, with
+// wantIgnored, only those it ignores (and then no index nor HEAD).
+func takeManifest(t *testing.T, dir string, wantIgnored bool) Manifest {
 	t.Helper()
-	m := manifest{Files: map[string]string{}}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == ".git" {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || ignored(rel) != wantIgnored {
-			return nil
-		}
-		info, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		if info.Mode()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(p)
-			m.Files[rel] = "symlink -> " + target
-			return err
-		}
-		data, err := os.ReadFile(p)
-		m.Files[rel] = fmt.Sprintf("file %v %x", info.Mode().Perm()&0o100 != 0, sha256.Sum256(data))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := Take(t, dir, func(p string) bool { return ignored(p) != wantIgnored })
 	if wantIgnored {
-		return m
+		m.Index, m.Head, m.Branch = "", "", ""
 	}
-	m.Index = Git(t, dir, "ls-files", "-s")
-	m.Head = strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD"))
-	out, _ := exec.Command("git", "-C", dir, "symbolic-ref", "-q", "HEAD").Output()
-	m.Branch = strings.TrimSpace(string(out))
 	return m
 }
 
-func diffManifests(t *testing.T, what string, got, want manifest) {
+func diffManifests(t *testing.T, what string, got, want Manifest) {
 	t.Helper()
-	if reflect.DeepEqual(got, want) {
-		return
-	}
-	var keys []string
-	for k := range want.Files {
-		keys = append(keys, k)
-	}
-	for k := range got.Files {
-		if _, ok := want.Files[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if got.Files[k] != want.Files[k] {
-			t.Errorf("%s: %q is %q, want %q", what, k, got.Files[k], want.Files[k])
-		}
-	}
-	if got.Index != want.Index {
-		t.Errorf("%s: index\n%s\nwant\n%s", what, got.Index, want.Index)
-	}
-	if got.Head != want.Head || got.Branch != want.Branch {
-		t.Errorf("%s: HEAD %s on %q, want %s on %q", what, got.Head, got.Branch, want.Head, want.Branch)
-	}
+	Compare(t, what, got, want)
 }
 
 func chmod(t *testing.T, p string, mode os.FileMode) {

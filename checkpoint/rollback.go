@@ -62,7 +62,7 @@ type Result struct {
 	DryRun       bool     `json:"dry_run"`
 	Restored     []string `json:"restored"`   // written: added or changed
 	Removed      []string `json:"removed"`    // removed: the target lacks them
-	LeftAlone    []string `json:"left_alone"` // ignored files and folders, nested repositories
+	LeftAlone    []string `json:"left_alone"` // with DryRun: the ignored files and folders, which stay
 	BranchBefore string   `json:"branch_before"`
 	HeadBefore   string   `json:"head_before"`
 	BranchAfter  string   `json:"branch_after"`
@@ -221,11 +221,15 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 			res.Restored = append(res.Restored, c.Path)
 		}
 	}
-	if res.LeftAlone, err = s.repo.Ignored(); err != nil {
-		return err
-	}
-	if res.LeftAlone == nil {
-		res.LeftAlone = []string{}
+	res.LeftAlone = []string{}
+	if res.DryRun {
+		// Listing the ignored files walks the whole working tree: only a
+		// dry run, which is for looking, pays for it.
+		ignored, err := s.repo.Ignored()
+		if err != nil {
+			return err
+		}
+		res.LeftAlone = append(res.LeftAlone, ignored...)
 	}
 	// A file git would write where an ignored file or folder is (all the
 	// others are in the recorded state) stops the move here, before

@@ -499,8 +499,8 @@ func report(c *ucli.Context, strategy, msg, session string, res *checkpoint.Resu
 		printPaths(w, "left alone (ignored)", res.LeftAlone)
 		return nil
 	}
-	fmt.Fprintf(w, "  restored %d file%s, removed %d; left alone %d ignored file%s or folder%s\n",
-		len(res.Restored), plural(len(res.Restored)), len(res.Removed), len(res.LeftAlone), plural(len(res.LeftAlone)), plural(len(res.LeftAlone)))
+	fmt.Fprintf(w, "  restored %d file%s, removed %d; ignored files were left alone\n",
+		len(res.Restored), plural(len(res.Restored)), len(res.Removed))
 	fmt.Fprintf(w, "undo it with: git maestro undo --session-id %s\n", session)
 	return nil
 }

@@ -3,8 +3,14 @@
 package gittest
 
 import (
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -63,5 +69,84 @@ func Write(t testing.TB, dir, name, content string) {
 	}
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Manifest is everything a rollback or an undo must restore: every file
+// (path, kind, exec bit, content), the index entries, HEAD and its branch.
+type Manifest struct {
+	Files  map[string]string
+	Index  string
+	Head   string
+	Branch string
+}
+
+// Take records the manifest of dir's working tree. skip leaves paths out
+// of Files (the ignored ones, say); nil keeps them all.
+func Take(t testing.TB, dir string, skip func(path string) bool) Manifest {
+	t.Helper()
+	m := Manifest{Files: map[string]string{}}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == ".git" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || skip != nil && skip(rel) {
+			return nil
+		}
+		info, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			m.Files[rel] = "symlink -> " + target
+			return err
+		}
+		data, err := os.ReadFile(p)
+		m.Files[rel] = fmt.Sprintf("file exec=%v sha256=%x", info.Mode().Perm()&0o100 != 0, sha256.Sum256(data))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Index = Git(t, dir, "ls-files", "-s")
+	m.Head = strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD"))
+	out, _ := exec.Command("git", "-C", dir, "symbolic-ref", "-q", "HEAD").Output()
+	m.Branch = strings.TrimSpace(string(out))
+	return m
+}
+
+// Compare reports each difference between got and want.
+func Compare(t testing.TB, what string, got, want Manifest) {
+	t.Helper()
+	if reflect.DeepEqual(got, want) {
+		return
+	}
+	keys := map[string]bool{}
+	for k := range want.Files {
+		keys[k] = true
+	}
+	for k := range got.Files {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if got.Files[k] != want.Files[k] {
+			t.Errorf("%s: %q is %q, want %q", what, k, got.Files[k], want.Files[k])
+		}
+	}
+	if got.Index != want.Index {
+		t.Errorf("%s: index\n%s\nwant\n%s", what, got.Index, want.Index)
+	}
+	if got.Head != want.Head || got.Branch != want.Branch {
+		t.Errorf("%s: HEAD %s on %q, want %s on %q", what, got.Head, got.Branch, want.Head, want.Branch)
 	}
 }

@@ -490,8 +490,11 @@ func report(c *ucli.Context, strategy, msg, session string, res *checkpoint.Resu
 		}
 		return done
 	}
-	if res.HeadBefore != res.HeadAfter || res.BranchBefore != res.BranchAfter {
-		fmt.Fprintf(w, "  %s %s at %s, %s %s at %s\n", verb("moved", "would move"), headName(res.BranchBefore), short(res.HeadBefore), verb("now", "to"), headName(res.BranchAfter), short(res.HeadAfter))
+	switch {
+	case res.BranchBefore != res.BranchAfter:
+		fmt.Fprintf(w, "  HEAD %s from %s at %s to %s at %s\n", verb("moved", "would move"), headName(res.BranchBefore), short(res.HeadBefore), headName(res.BranchAfter), short(res.HeadAfter))
+	case res.HeadBefore != res.HeadAfter:
+		fmt.Fprintf(w, "  %s %s from %s to %s\n", headName(res.BranchBefore), verb("moved", "would move"), short(res.HeadBefore), short(res.HeadAfter))
 	}
 	if res.DryRun {
 		printPaths(w, "would restore", res.Restored)
@@ -501,7 +504,7 @@ func report(c *ucli.Context, strategy, msg, session string, res *checkpoint.Resu
 	}
 	fmt.Fprintf(w, "  restored %d file%s, removed %d; ignored files were left alone\n",
 		len(res.Restored), plural(len(res.Restored)), len(res.Removed))
-	fmt.Fprintf(w, "undo it with: git maestro undo --session-id %s\n", session)
+	fmt.Fprintf(w, "take it back with: git maestro undo --session-id %s\n", session)
 	return nil
 }
 

@@ -306,6 +306,32 @@ func TestDetachedHead(t *testing.T) {
 	diffManifests(t, "after undo", takeManifest(t, dir, false), before)
 }
 
+// A rollback from a detached HEAD to a checkpoint made on a branch moves
+// the detached HEAD, not the branch.
+func TestDetachedRollbackLeavesBranches(t *testing.T) {
+	t.Parallel()
+	dir := Init(t)
+	s := open(t, dir)
+	rec, err := s.Create(checkpoint.CreateOptions{SessionID: "default", Type: "manual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	Write(t, dir, "README", "later\n")
+	Git(t, dir, "commit", "-q", "-am", "later")
+	main := strings.TrimSpace(Git(t, dir, "rev-parse", "main"))
+	Git(t, dir, "checkout", "-q", "--detach")
+	if _, err := s.Rollback(checkpoint.RollbackOptions{SessionID: "default"}); err != nil {
+		t.Fatal(err)
+	}
+	m := takeManifest(t, dir, false)
+	if m.Branch != "" || m.Head != rec.CommitSHA {
+		t.Errorf("HEAD %s on %q, want %s detached", m.Head, m.Branch, rec.CommitSHA)
+	}
+	if got := strings.TrimSpace(Git(t, dir, "rev-parse", "main")); got != main {
+		t.Errorf("main moved to %s", got)
+	}
+}
+
 // A file that git does not know of, where the checkpoint has one, stops the
 // rollback before anything changes.
 func TestRollbackKeepsUnknownFiles(t *testing.T) {

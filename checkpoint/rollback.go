@@ -204,9 +204,10 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 	defer before.cleanup()
 	res.HeadBefore, res.BranchBefore = head.SHA, head.Branch
 	res.HeadAfter, res.BranchAfter = to.HeadSHA, to.Branch
-	if head.Branch != "" && (ev.Type == EventRollback) {
-		// A rollback moves the current branch (with --force, to a
-		// checkpoint of another branch).
+	if ev.Type == EventRollback {
+		// A rollback moves what HEAD is: the current branch (with --force,
+		// to a checkpoint of another branch), or a detached HEAD. Only an
+		// undo returns to a recorded branch.
 		res.BranchAfter = head.Branch
 	}
 	changes, err := s.repo.DiffTrees(before.workTree, to.WorktreeTree)

@@ -18,9 +18,9 @@ func (s *Store) Push(remote string, progress io.Writer) error {
 
 // FetchResult says what a fetch brought.
 type FetchResult struct {
-	Added   int      `json:"added"`   // refs that were new here
-	Same    int      `json:"same"`    // refs that were here already, the same
-	Kept    []string `json:"kept"`    // refs here whose remote value differs: the local one stays
+	Added   int      `json:"added"` // refs that were new here
+	Same    int      `json:"same"`  // refs that were here already, the same
+	Kept    []string `json:"kept"`  // refs here whose remote value differs: the local one stays
 	Remote  string   `json:"remote"`
 	Refspec string   `json:"refspec"`
 }

@@ -30,6 +30,16 @@ func Open(dir string) (*Store, error) {
 	return &Store{repo: r, Now: time.Now}, nil
 }
 
+// OpenHook opens the repository a git hook runs in, with one git process
+// fewer than Open.
+func OpenHook(dir string) (*Store, error) {
+	r, err := git.OpenHook(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{repo: r, Now: time.Now}, nil
+}
+
 // Repo is the repository.
 func (s *Store) Repo() *git.Repo { return s.repo }
 

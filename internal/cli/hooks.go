@@ -108,7 +108,7 @@ func (e *env) hook(c *ucli.Context) error {
 	if !cfg.Checkpoints.AutoOnCommit {
 		return nil
 	}
-	s, err := checkpoint.Open(".")
+	s, err := checkpoint.OpenHook(".")
 	if err != nil {
 		return warn("%v", err)
 	}

@@ -66,6 +66,39 @@ func Open(dir string) (*Repo, error) {
 	return r, nil
 }
 
+// OpenHook opens the repository a git hook runs in. Git runs hooks at the
+// top of the working tree, so its git directory is ./.git, or the one a
+// .git file names (a linked worktree, a submodule); reading that saves the
+// hook, which runs on every commit, a git process. Anything else (GIT_DIR
+// set, no .git here) goes through Open. CommonDir and IndexFile are left
+// empty: the hook needs neither.
+func OpenHook(dir string) (*Repo, error) {
+	if os.Getenv("GIT_DIR") != "" || os.Getenv("GIT_WORK_TREE") != "" {
+		return Open(dir)
+	}
+	top, err := filepath.Abs(dir)
+	if err != nil {
+		return Open(dir)
+	}
+	dotgit := filepath.Join(top, ".git")
+	info, err := os.Stat(dotgit)
+	switch {
+	case err != nil:
+		return Open(dir)
+	case info.IsDir():
+		return &Repo{TopLevel: top, GitDir: dotgit}, nil
+	}
+	data, err := os.ReadFile(dotgit)
+	gitdir, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir: ")
+	if err != nil || !ok {
+		return Open(dir)
+	}
+	if !filepath.IsAbs(gitdir) {
+		gitdir = filepath.Join(top, gitdir)
+	}
+	return &Repo{TopLevel: top, GitDir: filepath.Clean(gitdir)}, nil
+}
+
 // runOpts tune one git command.
 type runOpts struct {
 	env    []string  // added to the environment
@@ -135,28 +168,27 @@ type Head struct {
 	Message string
 }
 
-// Head reads HEAD, its branch and its commit in one process.
+// Head reads HEAD, its branch and its commit. The branch comes from
+// HeadBranch, the commit from cat-file: git log --decorate, which would
+// give both, reads every ref first, and there are thousands under
+// refs/maestro/.
 func (r *Repo) Head() (Head, error) {
-	out, err := r.read(nil, "-c", "log.showSignature=false", "log", "-1", "--no-color", "--no-walk",
-		"--decorate=full", "--decorate-refs=HEAD", "--decorate-refs=refs/heads/", "--format=%H%x00%T%x00%D%x00%B", "HEAD", "--")
+	branch, err := r.HeadBranch()
 	if err != nil {
-		var ge *Error
-		if errors.As(err, &ge) && (strings.Contains(ge.Stderr, "does not have any commits yet") || strings.Contains(ge.Stderr, "unknown revision") || strings.Contains(ge.Stderr, "bad revision 'HEAD'")) {
-			return Head{}, ErrNoCommits
-		}
 		return Head{}, err
 	}
-	f := strings.SplitN(string(out), "\x00", 4)
-	if len(f) != 4 {
-		return Head{}, fmt.Errorf("git log: unexpected output %q", out)
+	objs, err := r.Objects([]string{"HEAD"})
+	if err != nil {
+		return Head{}, err
 	}
-	h := Head{SHA: f[0], Tree: f[1], Message: strings.TrimRight(f[3], "\n") + "\n"}
-	// %D is "HEAD -> refs/heads/main, refs/heads/other" on a branch, and
-	// starts with "HEAD," or is "HEAD" when detached.
-	if rest, ok := strings.CutPrefix(f[2], "HEAD -> "); ok {
-		h.Branch, _, _ = strings.Cut(rest, ",")
+	if objs[0].Type == "" {
+		return Head{Branch: branch}, ErrNoCommits
 	}
-	return h, nil
+	c, err := parseCommit(objs[0].SHA, objs[0].Content)
+	if err != nil {
+		return Head{}, err
+	}
+	return Head{SHA: c.SHA, Tree: c.Tree, Branch: branch, Message: c.Message}, nil
 }
 
 // HeadBranch reads which branch HEAD names from the HEAD file, without a

@@ -156,7 +156,7 @@ func (s *Store) Undo(session string, dryRun, force bool) (*Result, error) {
 		}
 	}
 	if last == nil {
-		return nil, refuse(nil, "nothing to undo: session %q has no rollback", session)
+		return nil, refuse([]string{"undo takes back a rollback of the same session: --session-id names it, 'maestro list --all-sessions' shows them"}, "nothing to undo: session %q has no rollback", session)
 	}
 	head, err := s.headCommit()
 	if err != nil {

@@ -195,7 +195,7 @@ func (s *Store) CreateForCommit(o HookOptions) (*Record, error) {
 		}
 		var ge *git.Error
 		if errors.As(err, &ge) && strings.Contains(ge.Stderr, "HEAD") && strings.Contains(ge.Stderr, "invalid") {
-			return nil, refuse(nil, "HEAD has no commit")
+			return nil, refuse([]string{"make a first commit, then a checkpoint"}, "HEAD has no commit")
 		}
 		if try == 3 || !refExists(err) {
 			return nil, err

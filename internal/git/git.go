@@ -221,7 +221,6 @@ type Commit struct {
 	Tree    string
 	Parents []string
 	Message string
-	Time    int64 // committer time, Unix seconds
 }
 
 // Subject is the message's first line.
@@ -241,11 +240,6 @@ func parseCommit(sha string, body []byte) (*Commit, error) {
 			c.Tree = v
 		case "parent":
 			c.Parents = append(c.Parents, v)
-		case "committer":
-			f := strings.Fields(v)
-			if len(f) >= 2 {
-				c.Time, _ = strconv.ParseInt(f[len(f)-2], 10, 64)
-			}
 		}
 	}
 	if c.Tree == "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -48,6 +49,11 @@ func TestScripts(t *testing.T) {
 				env.Setenv(k, v)
 			}
 			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
+			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/.state")
+			// No script may wait on the terminal of whoever runs the tests:
+			// to maestro ask, $CI means nobody watches. The pseudo-terminal
+			// tests in e2e_test.go play the person.
+			env.Setenv("CI", "true")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -96,23 +102,35 @@ func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
 	if err := json.Unmarshal([]byte(data), &v); err != nil {
 		ts.Fatalf("%s is not one JSON document: %v", args[0], err)
 	}
+	missing := ""
 	for _, key := range strings.Split(args[1], ".") {
 		switch x := v.(type) {
 		case map[string]any:
 			val, ok := x[key]
 			if !ok {
-				ts.Fatalf("%s: no key %q in %s", args[0], key, args[1])
+				missing = fmt.Sprintf("no key %q", key)
 			}
 			v = val
 		case []any:
 			i, err := strconv.Atoi(key)
 			if err != nil || i < 0 || i >= len(x) {
-				ts.Fatalf("%s: no index %q in %s (length %d)", args[0], key, args[1], len(x))
+				missing = fmt.Sprintf("no index %q (length %d)", key, len(x))
+				v = nil
+			} else {
+				v = x[i]
 			}
-			v = x[i]
 		default:
-			ts.Fatalf("%s: %s goes past a %T", args[0], args[1], v)
+			missing = fmt.Sprintf("%s goes past a %T", args[1], v)
 		}
+		if missing != "" {
+			break
+		}
+	}
+	if missing != "" {
+		if !neg {
+			ts.Fatalf("%s: %s in %s", args[0], missing, args[1])
+		}
+		return // absent: not equal to WANT
 	}
 	got, ok := v.(string)
 	if !ok || strings.HasPrefix(args[2], `"`) {

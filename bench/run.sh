@@ -12,7 +12,7 @@
 # status is 0 unless the benchmark itself cannot run.
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_STARTUP_RUNS, BENCH_STREAM_RUNS,
-# BENCH_STREAM_BYTES (default 1073741824 = 1 GiB). Needs Go; installs Debian's
+# BENCH_STREAM_BYTES and BENCH_CLASSIFY_BYTES (default 1073741824 = 1 GiB). Needs Go; installs Debian's
 # retry with apt-get when it is missing (sudo when not root) and says so.
 set -euo pipefail
 
@@ -29,6 +29,7 @@ else
   stream_runs=${BENCH_STREAM_RUNS:-9}
 fi
 stream_bytes=${BENCH_STREAM_BYTES:-1073741824}
+classify_bytes=${BENCH_CLASSIFY_BYTES:-1073741824}
 
 command -v go >/dev/null 2>&1 || die "go is not on PATH (install Go 1.26 or later)"
 
@@ -108,6 +109,22 @@ rc=0
 [ "$rc" = 1 ] || die "maestro-run exited $rc, expected the command's own 1"
 "$bin/measure" schedule -explain "$work/explain.json" -report "$work/report.json" \
   -stamps "$work/stamps" -tolerance 50ms -kv "$kv"
+
+section "4. maestro classify on a $((classify_bytes >> 20)) MiB log, $stream_runs interleaved runs of each"
+# A CI log that ends in a failing test (measure genlog). cat reads it, grep
+# scans it for one pattern, classify reads it and keeps what maestro run
+# keeps (the head and the tail), then tries every rule of the catalog.
+"$bin/measure" genlog -bytes "$classify_bytes" "$work/ci.log"
+got=$("$work/prefix/bin/maestro" classify --exit-code 1 "$work/ci.log" | sed -n 's/^failure_type: //p')
+[ "$got" = test_failure ] || die "maestro classify says $got of the log, expected test_failure"
+say "  maestro classify --exit-code 1 ci.log: failure_type $got"
+say
+"$bin/measure" stream -n "$stream_runs" -bytes "$classify_bytes" -kv "$kv" -key classify \
+  -subject classify -ratio-goal 0 -rss-goal-mib 32 -section classify \
+  -label "log through maestro classify / through cat" -rss-label "maestro classify peak RSS" \
+  "cat=cat $work/ci.log" "grep=grep -c ^FAILED $work/ci.log" \
+  "classify=$work/prefix/bin/maestro classify --exit-code 1 $work/ci.log"
+rm -f "$work/ci.log"
 
 section "summary"
 "$bin/measure" summary -kv "$kv"

@@ -172,7 +172,11 @@ func TestPrecedence(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "repo")
+	// A repository as git recognises one: a .git directory with HEAD.
 	if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, ".git", "HEAD"), []byte("ref: refs/heads/main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sub := filepath.Join(repo, "a", "b")
@@ -291,6 +295,58 @@ func TestRetryOn(t *testing.T) {
 	for _, bad := range []string{"", "all", "0", "256", "1,,2", "-1"} {
 		if _, err := catalog.ParseRetryOn(bad); err == nil {
 			t.Errorf("ParseRetryOn(%q) accepted", bad)
+		}
+	}
+}
+
+// Every failure type of the default has approaches an agent can act on, and
+// a prompt that exists; the types the contract names are there.
+func TestDefaultApproachesAndPrompts(t *testing.T) {
+	t.Parallel()
+	c := defaultConfig(t)
+	types, _ := c.Types()
+	prompts, _ := c.Prompts()
+	names := map[string]bool{}
+	for _, ft := range types {
+		names[ft.Name] = true
+		if len(ft.Approaches) < 2 {
+			t.Errorf("%s has %d approaches, want at least 2", ft.Name, len(ft.Approaches))
+		}
+		for _, a := range ft.Approaches {
+			if a.Name == "" || a.Description == "" || a.ImplementationPattern == "" || len(a.RequiredChanges) == 0 {
+				t.Errorf("%s: incomplete approach %+v", ft.Name, a)
+			}
+		}
+		if _, ok := prompts[ft.Prompt]; !ok {
+			t.Errorf("%s names prompt %q, which does not exist", ft.Name, ft.Prompt)
+		}
+	}
+	for _, want := range []string{"transient", "test_failure", "implementation_failure", "dependency_conflict", "timeout", "out_of_memory", "disk_full", "permission_denied", "lint_failure"} {
+		if !names[want] {
+			t.Errorf("no failure type %s", want)
+		}
+	}
+	for name, p := range prompts {
+		if p.Default == "" || len(p.Options) < 2 || p.Timeout <= 0 {
+			t.Errorf("prompt %s: %+v: an unattended run needs a default, and a person a timeout", name, p)
+		}
+	}
+}
+
+func TestMalformedApproachesAndPrompts(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ content, want string }{
+		{"[failure_types.x]\n[[failure_types.x.approaches]]\ndescription = \"d\"\nimplementation_pattern = \"p\"\n", ":2: failure_types.x.approaches[0].name: missing"},
+		{"[failure_types.x]\nprompt = \"nope\"\n", ":2: failure_types.x.prompt: unknown prompt \"nope\""},
+		{"[prompts.p]\nissue = \"q?\"\noptions = [\"a\"]\n", ":3: prompts.p.options: a question needs at least two options"},
+		{"[prompts.p]\nissue = \"q?\"\noptions = [\"a\", \"b\"]\ndefault = \"c\"\n", ":4: prompts.p.default: \"c\" is not one of the options"},
+		{"[prompts.p]\noptions = [\"a\", \"b\"]\n", ":1: prompts.p: issue is missing"},
+		{"[prompts.p]\nissue = \"q?\"\noptions = [\"a\", \"A\"]\n", ":3: prompts.p.options[1]: option \"A\" is empty or repeated"},
+		{"[prompts.p]\nissue = \"q?\"\noptions = [\"a\", \"b\"]\ntimeout = \"-1s\"\n", ":4: prompts.p.timeout: \"-1s\" must be greater than zero"},
+	} {
+		_, err := load(t, tt.content)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err = %v, want %s", tt.content, err, tt.want)
 		}
 	}
 }

@@ -18,6 +18,8 @@ type Classification struct {
 	Pattern     string `json:"pattern"`   // the pattern that matched, "" for an exit-code rule
 	Line        string `json:"line"`      // the output line that matched
 	ExitCode    int    `json:"exit_code"` // 124 for a timed-out attempt, 128+N for a signal
+	// Approaches are the failure type's alternatives to retrying.
+	Approaches []Approach `json:"approaches"`
 }
 
 // Failure is what the classifier looks at.
@@ -117,7 +119,11 @@ func (c *Config) Classify(f Failure) (Classification, error) {
 
 func (c *Config) result(name string, code int, pattern, line string) Classification {
 	t := c.types[name]
-	return Classification{FailureType: name, Transient: t.Transient, Retryable: t.Retryable, Pattern: pattern, Line: line, ExitCode: code}
+	approaches := t.Approaches
+	if approaches == nil {
+		approaches = []Approach{}
+	}
+	return Classification{FailureType: name, Transient: t.Transient, Retryable: t.Retryable, Pattern: pattern, Line: line, ExitCode: code, Approaches: approaches}
 }
 
 // cleanLine drops what a terminal would not show as text: carriage returns

@@ -216,8 +216,32 @@ type FailureType struct {
 	Transient bool `json:"transient"`
 	// Retryable is false for failures no retry can fix: they stop the run at
 	// once, whatever retry_on says.
-	Retryable bool   `json:"retryable"`
-	Source    string `json:"source"`
+	Retryable bool `json:"retryable"`
+	// Prompt names the escalation prompt maestro run --on-failure ask puts
+	// to a person for a failure of this type; "" for none.
+	Prompt     string     `json:"prompt,omitempty"`
+	Approaches []Approach `json:"approaches"`
+	Source     string     `json:"source"`
+}
+
+// Approach is an alternative way to reach the goal after a failure that
+// retrying will not fix, worded so that an agent can act on it.
+type Approach struct {
+	Name                  string   `json:"name"`
+	Description           string   `json:"description"`
+	ImplementationPattern string   `json:"implementation_pattern"`
+	RequiredChanges       []string `json:"required_changes"`
+}
+
+// Prompt is a named question for a person: [prompts.NAME].
+type Prompt struct {
+	Name                 string        `json:"name"`
+	Issue                string        `json:"issue"`
+	Options              []string      `json:"options"`
+	Default              string        `json:"default"`
+	RequireJustification bool          `json:"require_justification"`
+	Timeout              time.Duration `json:"-"` // 0: none
+	Source               string        `json:"source"`
 }
 
 // Rule maps output patterns and/or exit codes to a failure type. Rules are

@@ -20,6 +20,7 @@ type fileDoc struct {
 	Retry        *retryTable                 `toml:"retry"`
 	Checkpoints  *checkpointsTable           `toml:"checkpoints"`
 	FailureTypes map[string]failureTypeTable `toml:"failure_types"`
+	Prompts      map[string]promptTable      `toml:"prompts"`
 	Rules        []ruleTable                 `toml:"rules"`
 }
 
@@ -43,9 +44,26 @@ type checkpointsTable struct {
 }
 
 type failureTypeTable struct {
-	Description *string `toml:"description"`
-	Transient   *bool   `toml:"transient"`
-	Retryable   *bool   `toml:"retryable"`
+	Description *string         `toml:"description"`
+	Transient   *bool           `toml:"transient"`
+	Retryable   *bool           `toml:"retryable"`
+	Prompt      *string         `toml:"prompt"`
+	Approaches  []approachTable `toml:"approaches"`
+}
+
+type approachTable struct {
+	Name                  *string  `toml:"name"`
+	Description           *string  `toml:"description"`
+	ImplementationPattern *string  `toml:"implementation_pattern"`
+	RequiredChanges       []string `toml:"required_changes"`
+}
+
+type promptTable struct {
+	Issue                *string  `toml:"issue"`
+	Options              []string `toml:"options"`
+	Default              *string  `toml:"default"`
+	RequireJustification *bool    `toml:"require_justification"`
+	Timeout              *string  `toml:"timeout"`
 }
 
 type ruleTable struct {
@@ -56,10 +74,11 @@ type ruleTable struct {
 
 // Keys each table accepts, for "did you mean" hints.
 var tableKeys = map[string][]string{
-	"":              {"retry", "checkpoints", "failure_types", "rules"},
+	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules"},
 	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than"},
 	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after"},
-	"failure_types": {"description", "transient", "retryable"},
+	"failure_types": {"description", "transient", "retryable", "prompt", "approaches"},
+	"prompts":       {"issue", "options", "default", "require_justification", "timeout"},
 	"rules":         {"failure_type", "patterns", "exit_codes"},
 }
 
@@ -274,7 +293,69 @@ func (d *document) failureType(name string) (FailureType, error) {
 	if ft.Transient && !ft.Retryable {
 		return ft, d.errorAt(at("retryable"), "false contradicts transient = true: a transient failure is one another try can fix")
 	}
+	if t.Prompt != nil {
+		ft.Prompt = *t.Prompt
+	}
+	ft.Approaches = []Approach{}
+	for i, a := range t.Approaches {
+		path := func(key string) []any { return []any{"failure_types", name, "approaches", i, key} }
+		ap := Approach{RequiredChanges: a.RequiredChanges}
+		for _, f := range []struct {
+			key string
+			v   *string
+			dst *string
+		}{{"name", a.Name, &ap.Name}, {"description", a.Description, &ap.Description}, {"implementation_pattern", a.ImplementationPattern, &ap.ImplementationPattern}} {
+			if f.v == nil || strings.TrimSpace(*f.v) == "" {
+				return ft, d.errorAt(path(f.key), "missing: an approach needs a name, a description and an implementation_pattern")
+			}
+			*f.dst = strings.TrimSpace(*f.v)
+		}
+		if ap.RequiredChanges == nil {
+			ap.RequiredChanges = []string{}
+		}
+		ft.Approaches = append(ft.Approaches, ap)
+	}
 	return ft, nil
+}
+
+func (d *document) prompt(name string) (Prompt, error) {
+	t := d.file.Prompts[name]
+	at := func(key string) []any { return []any{"prompts", name, key} }
+	if !validName(name) {
+		return Prompt{}, d.errorAt([]any{"prompts", name}, "a prompt name must be lowercase letters, digits and underscores, starting with a letter")
+	}
+	p := Prompt{Name: name, Options: t.Options, Source: d.src.String()}
+	if t.Issue == nil || strings.TrimSpace(*t.Issue) == "" {
+		return p, d.errorAt([]any{"prompts", name}, "issue is missing: the question to ask")
+	}
+	p.Issue = strings.TrimSpace(*t.Issue)
+	if len(p.Options) < 2 {
+		return p, d.errorAt(at("options"), "a question needs at least two options")
+	}
+	seen := map[string]bool{}
+	for i, o := range p.Options {
+		if strings.TrimSpace(o) == "" || seen[strings.ToLower(o)] {
+			return p, d.errorAt([]any{"prompts", name, "options", i}, fmt.Sprintf("option %q is empty or repeated", o))
+		}
+		seen[strings.ToLower(o)] = true
+	}
+	if t.Default != nil {
+		if !slices.Contains(p.Options, *t.Default) {
+			return p, d.errorAt(at("default"), fmt.Sprintf("%q is not one of the options", *t.Default))
+		}
+		p.Default = *t.Default
+	}
+	if t.RequireJustification != nil {
+		p.RequireJustification = *t.RequireJustification
+	}
+	if t.Timeout != nil {
+		v, err := ParseDuration(*t.Timeout)
+		if err != nil {
+			return p, d.errorAt(at("timeout"), err.Error())
+		}
+		p.Timeout = v
+	}
+	return p, nil
 }
 
 func validName(s string) bool {

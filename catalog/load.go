@@ -58,8 +58,9 @@ type Config struct {
 	CheckpointsSource Source
 	Files             []Source // the files that were found, in order of precedence
 
-	types map[string]FailureType
-	rules []*rule
+	types   map[string]FailureType
+	prompts map[string]Prompt
+	rules   []*rule
 
 	// The embedded default is parsed only when something needs more than the
 	// retry settings, so a command that succeeds never pays for it.
@@ -197,7 +198,7 @@ func LoadDefault(data []byte) (*Config, error) {
 
 func newConfig() *Config {
 	return &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault},
-		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}}
+		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
 }
 
 func userConfigPath(getenv func(string) string) string {
@@ -261,6 +262,21 @@ func (c *Config) merge(docs []*document) error {
 			}
 			c.Checkpoints, c.CheckpointsSource, checkpointsSet = cp, d.src, true
 		}
+		pnames := make([]string, 0, len(d.file.Prompts))
+		for name := range d.file.Prompts {
+			pnames = append(pnames, name)
+		}
+		sort.Strings(pnames)
+		for _, name := range pnames {
+			if _, ok := c.prompts[name]; ok {
+				continue
+			}
+			p, err := d.prompt(name)
+			if err != nil {
+				return err
+			}
+			c.prompts[name] = p
+		}
 		names := make([]string, 0, len(d.file.FailureTypes))
 		for name := range d.file.FailureTypes {
 			names = append(names, name)
@@ -277,8 +293,18 @@ func (c *Config) merge(docs []*document) error {
 			c.types[name] = ft
 		}
 	}
-	// Rules are checked once every type is known, so a rule may name a type
-	// defined in another file.
+	// A failure type's prompt, and a rule's type, may be defined in another
+	// file: they are checked once every file is read.
+	for _, d := range docs {
+		for name, t := range d.file.FailureTypes {
+			if t.Prompt == nil || *t.Prompt == "" || c.types[name].Source != d.src.String() {
+				continue
+			}
+			if _, ok := c.prompts[*t.Prompt]; !ok {
+				return d.errorAt([]any{"failure_types", name, "prompt"}, fmt.Sprintf("unknown prompt %q", *t.Prompt), "define it with a [prompts."+*t.Prompt+"] table")
+			}
+		}
+	}
 	for _, d := range docs {
 		for i := range d.file.Rules {
 			r, err := d.rule(i, c.types)
@@ -332,6 +358,23 @@ func (c *Config) Types() ([]FailureType, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// Type returns the failure type name.
+func (c *Config) Type(name string) (FailureType, bool, error) {
+	if err := c.ensure(); err != nil {
+		return FailureType{}, false, err
+	}
+	t, ok := c.types[name]
+	return t, ok, nil
+}
+
+// Prompts returns the escalation prompts by name.
+func (c *Config) Prompts() (map[string]Prompt, error) {
+	if err := c.ensure(); err != nil {
+		return nil, err
+	}
+	return c.prompts, nil
 }
 
 // Rules returns the rules in the order they are tried.

@@ -18,14 +18,13 @@
 package checkpoint
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/ids"
 )
 
 // Ref prefixes.
@@ -116,16 +115,8 @@ type Event struct {
 	Pruned       []Record  `json:"pruned,omitempty"`
 }
 
-// newID makes an id that sorts by creation time and stays unique when many
-// processes make ids at once: the time to the nanosecond, then 32 random
-// bits.
-func newID(prefix string, now time.Time) string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on Linux
-	}
-	return prefix + now.UTC().Format("20060102T150405.000000000Z") + "-" + hex.EncodeToString(b[:])
-}
+// newID makes an id that sorts by creation time and stays unique.
+func newID(prefix string, now time.Time) string { return ids.New(prefix, now) }
 
 // MaxIDLen bounds session and checkpoint ids: they are path components of
 // refs, and file systems limit those to 255 bytes.

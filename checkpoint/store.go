@@ -301,29 +301,43 @@ func (s *Store) tempIndex(head git.Head) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	// Copies a crashed maestro left behind go after an hour. The copy's
+	// mtime is the index's (below), so its age is in its name.
 	if old, err := os.ReadDir(dir); err == nil && len(old) > 0 {
 		for _, e := range old {
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+			var born int64
+			if _, err := fmt.Sscanf(e.Name(), "index-%d-", &born); err != nil || time.Since(time.Unix(0, born)) > time.Hour {
 				os.Remove(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
-	f, err := os.CreateTemp(dir, "index-*")
+	f, err := os.CreateTemp(dir, fmt.Sprintf("index-%d-*", time.Now().UnixNano()))
 	if err != nil {
 		return "", err
 	}
+	var info os.FileInfo
 	src, err := os.Open(s.repo.IndexFile)
 	if err == nil {
-		_, err = io.Copy(f, src)
+		if info, err = src.Stat(); err == nil {
+			_, err = io.Copy(f, src)
+		}
 		src.Close()
 	}
 	cerr := f.Close()
-	if errors.Is(err, os.ErrNotExist) {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		// No index at all (a fresh clone with --no-checkout): start from HEAD.
 		os.Remove(f.Name())
 		err = s.repo.ReadTreeEmpty(f.Name(), head.Tree)
-	} else if err == nil {
+	case err == nil && cerr != nil:
 		err = cerr
+	case err == nil:
+		// The copy keeps the index's mtime: git trusts an entry's stat data
+		// only when the file was not modified in the same second the index
+		// was written (the "racily clean" check). With a fresh mtime every
+		// entry would look safe, and a same-size change made within that
+		// second would be missed, and lost by the rollback that follows.
+		err = os.Chtimes(f.Name(), info.ModTime(), info.ModTime())
 	}
 	if err != nil {
 		os.Remove(f.Name())

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/state"
 )
 
 // Names are the hooks maestro installs: post-commit checkpoints each
@@ -128,22 +129,5 @@ func Uninstall(dir string) ([]string, error) {
 
 // writeFile writes an executable file atomically.
 func writeFile(path, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.WriteString(content)
-	if err == nil {
-		err = tmp.Chmod(0o755)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return state.WriteAtomicMode(path, []byte(content), 0o755)
 }

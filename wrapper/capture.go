@@ -124,3 +124,12 @@ func (c *capture) blocks() [][]byte {
 	}
 	return [][]byte{head, tail}
 }
+
+// Keep reads r to the end, keeping what maestro run keeps of a command's
+// output, and returns it as Classify wants it: memory stays flat whatever r
+// holds.
+func Keep(r io.Reader) ([][]byte, error) {
+	c := newCapture()
+	err := c.pump(r, io.Discard)
+	return c.blocks(), err
+}

@@ -1,10 +1,7 @@
 package wrapper
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
@@ -59,37 +56,6 @@ type Attempt struct {
 	Classification  *catalog.Classification `json:"classification"`
 	// DelayBeforeNextSeconds is null when no attempt followed.
 	DelayBeforeNextSeconds *float64 `json:"delay_before_next_seconds"`
-}
-
-// WriteFile writes the report atomically: a reader never sees half of it,
-// and an existing report is replaced only by a complete one.
-func (r *Report) WriteFile(path string) error {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	data = append(data, '\n')
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
 }
 
 func finalError(rep *Report) string {

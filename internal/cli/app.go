@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,10 +39,13 @@ func Run(args []string, defaultCatalog []byte) error {
 		HideVersion: true,
 		Writer:      os.Stdout,
 		ErrWriter:   os.Stderr,
-		Commands: append(append(append([]*ucli.Command{e.runCommand()},
-			e.checkpointCommands()...),
-			e.hookCommands()...),
-			e.configCommand(), versionCommand()),
+		Commands: slices.Concat([]*ucli.Command{e.runCommand()},
+			e.catalogCommands(),
+			e.checkpointCommands(),
+			e.askCommands(),
+			e.sessionCommands(),
+			e.hookCommands(),
+			[]*ucli.Command{e.configCommand(), versionCommand()}),
 		// urfave/cli would print its own messages and exit; maestro keeps one
 		// voice and lets main choose the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},

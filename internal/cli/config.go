@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,10 +55,14 @@ func (e *env) config(c *ucli.Context) error {
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
 	}
-	if c.Bool("json") {
-		return writeJSON(os.Stdout, configJSON(cfg, types, rules))
+	prompts, err := cfg.Prompts()
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
 	}
-	printConfig(os.Stdout, cfg, types, rules)
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, configJSON(cfg, types, rules, prompts))
+	}
+	printConfig(os.Stdout, cfg, types, rules, prompts)
 	return nil
 }
 
@@ -74,7 +79,20 @@ type retryJSON struct {
 	KillAfter       string  `json:"kill_after"`
 }
 
-func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule) any {
+type promptJSON struct {
+	catalog.Prompt
+	Timeout *string `json:"timeout"`
+}
+
+type checkpointsJSON struct {
+	Source       string  `json:"source"`
+	AutoOnCommit bool    `json:"auto_on_commit"`
+	DefaultType  string  `json:"default_type"`
+	Keep         int     `json:"keep"`
+	OlderThan    *string `json:"older_than"`
+}
+
+func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule, prompts map[string]catalog.Prompt) any {
 	r := cfg.Retry
 	fd := catalog.FormatDuration
 	opt := func(d time.Duration) *string {
@@ -92,13 +110,22 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 	for _, t := range types {
 		tm[t.Name] = t
 	}
+	pm := map[string]promptJSON{}
+	for name, p := range prompts {
+		pm[name] = promptJSON{Prompt: p, Timeout: opt(p.Timeout)}
+	}
+	cp := cfg.Checkpoints
 	return struct {
 		Files        []catalog.Source               `json:"files"`
 		Retry        retryJSON                      `json:"retry"`
+		Checkpoints  checkpointsJSON                `json:"checkpoints"`
 		FailureTypes map[string]catalog.FailureType `json:"failure_types"`
+		Prompts      map[string]promptJSON          `json:"prompts"`
 		Rules        []catalog.Rule                 `json:"rules"`
 	}{
-		Files: files,
+		Files:       files,
+		Checkpoints: checkpointsJSON{Source: cfg.CheckpointsSource.String(), AutoOnCommit: cp.AutoOnCommit, DefaultType: cp.DefaultType, Keep: cp.Keep, OlderThan: opt(cp.OlderThan)},
+		Prompts:     pm,
 		Retry: retryJSON{
 			Source:          cfg.RetrySource.String(),
 			MaxAttempts:     r.MaxAttempts,
@@ -116,7 +143,7 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 	}
 }
 
-func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule) {
+func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule, prompts map[string]catalog.Prompt) {
 	fd := catalog.FormatDuration
 	fmt.Fprintln(w, "# maestro's effective configuration. Each table comes from the first file")
 	fmt.Fprintln(w, "# that has it; rules add up, earlier files' first. Files read:")
@@ -143,9 +170,38 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 		fmt.Fprintln(w, "# total_timeout: none")
 	}
 	fmt.Fprintf(w, "kill_after = %s\n", tomlString(fd(r.KillAfter)))
+	cp := cfg.Checkpoints
+	fmt.Fprintf(w, "\n# from: %s\n[checkpoints]\n", cfg.CheckpointsSource)
+	fmt.Fprintf(w, "auto_on_commit = %t\ndefault_type = %s\nkeep = %d\n", cp.AutoOnCommit, tomlString(cp.DefaultType), cp.Keep)
+	if cp.OlderThan > 0 {
+		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(cp.OlderThan)))
+	}
+	names := make([]string, 0, len(prompts))
+	for name := range prompts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := prompts[name]
+		fmt.Fprintf(w, "\n# from: %s\n[prompts.%s]\nissue = %s\noptions = %s\n", p.Source, name, tomlString(p.Issue), tomlArray(p.Options))
+		if p.Default != "" {
+			fmt.Fprintf(w, "default = %s\n", tomlString(p.Default))
+		}
+		fmt.Fprintf(w, "require_justification = %t\n", p.RequireJustification)
+		if p.Timeout > 0 {
+			fmt.Fprintf(w, "timeout = %s\n", tomlString(fd(p.Timeout)))
+		}
+	}
 	for _, t := range types {
 		fmt.Fprintf(w, "\n# from: %s\n[failure_types.%s]\n", t.Source, t.Name)
 		fmt.Fprintf(w, "description = %s\ntransient = %t\nretryable = %t\n", tomlString(t.Description), t.Transient, t.Retryable)
+		if t.Prompt != "" {
+			fmt.Fprintf(w, "prompt = %s\n", tomlString(t.Prompt))
+		}
+		for _, a := range t.Approaches {
+			fmt.Fprintf(w, "\n[[failure_types.%s.approaches]]\nname = %s\ndescription = %s\nimplementation_pattern = %s\nrequired_changes = %s\n",
+				t.Name, tomlString(a.Name), tomlString(a.Description), tomlString(a.ImplementationPattern), tomlArray(a.RequiredChanges))
+		}
 	}
 	for _, rl := range rules {
 		fmt.Fprintf(w, "\n# from: %s\n[[rules]]\nfailure_type = %s\n", rl.Source, tomlString(rl.FailureType))
@@ -164,6 +220,14 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 			fmt.Fprintln(w, "]")
 		}
 	}
+}
+
+func tomlArray(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = tomlString(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 func pointZero(f float64) string {

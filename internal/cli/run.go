@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/checkpoint"
+	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/recovery"
+	sessionlog "github.com/maestro-recovery/maestro/session"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -25,6 +29,8 @@ type runFlags struct {
 	retryOn, timeout, totalTimeout, killAfter         string
 	report, config                                    string
 	quiet, explain, json                              bool
+	onFailure, sessionID                              string
+	checkpoint                                        bool
 }
 
 func (e *env) runCommand() *ucli.Command {
@@ -42,7 +48,7 @@ command cannot be executed, 127 when it is not found, 128+N after signal N.
 
 Flags override the configuration (recovery.toml), which overrides the
 defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`,
-		Flags: []ucli.Flag{
+		Flags: fastFlags(
 			&ucli.StringFlag{Name: "max-attempts", Destination: &f.maxAttempts, Usage: "attempts, the first included (default 3)"},
 			&ucli.StringFlag{Name: "base-delay", Destination: &f.baseDelay, Usage: "delay before the first retry (default 1s)"},
 			&ucli.StringFlag{Name: "max-delay", Destination: &f.maxDelay, Usage: "cap on any delay, jitter included (default 60s)"},
@@ -58,7 +64,10 @@ defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`
 			&ucli.BoolFlag{Name: "explain", Destination: &f.explain, Usage: "print the schedule these settings give and exit, running nothing"},
 			&ucli.BoolFlag{Name: "json", Destination: &f.json, Usage: "with --explain: print it as JSON"},
 			&ucli.StringFlag{Name: "config", Destination: &f.config, Usage: "read `FILE` first, before the other configuration files"},
-		},
+			&ucli.StringFlag{Name: "on-failure", Destination: &f.onFailure, Value: "suggest", Usage: "once retrying is over, `POLICY`: none, or suggest (the failure type's approaches), rollback (to a checkpoint), ask (a person), comma-separated"},
+			&ucli.BoolFlag{Name: "checkpoint", Destination: &f.checkpoint, Usage: "make a pre_risky_operation checkpoint before the first attempt (the one --on-failure rollback returns to)"},
+			&ucli.StringFlag{Name: "session-id", Destination: &f.sessionID, Usage: "the session the run is logged in (default: $MAESTRO_SESSION_ID, else \"default\")"},
+		),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageError(ExitRunFailed, "run", flagError(err))
 		},
@@ -89,11 +98,53 @@ func (e *env) run(f *runFlags, args []string) error {
 	if f.explain {
 		return printSchedule(os.Stdout, policy, f.json)
 	}
+	onFailure, err := recovery.ParsePolicy(f.onFailure)
+	if err != nil {
+		return usageError(ExitRunFailed, "run", fmt.Errorf("--on-failure: %w", err))
+	}
+	session := f.sessionID
+	if session == "" {
+		session = os.Getenv("MAESTRO_SESSION_ID")
+	}
+	if session == "" {
+		session = "default"
+	}
+	if err := checkpoint.ValidateID("session id", session); err != nil {
+		return usageError(ExitRunFailed, "run", err)
+	}
 	report := f.report
 	if report != "" {
 		// Found out now, not after an hour of retries.
 		if st, err := os.Stat(filepath.Dir(report)); err != nil || !st.IsDir() {
 			return runFailed(fmt.Errorf("--report %s: no such directory %s", report, filepath.Dir(report)))
+		}
+	}
+	// The repository is opened only when something needs it: the success
+	// path of a plain maestro-run starts no git process.
+	var store *checkpoint.Store
+	openStore := func() (*checkpoint.Store, error) {
+		if store == nil {
+			s, err := checkpoint.Open(".")
+			if err != nil {
+				return nil, err
+			}
+			store = s
+		}
+		return store, nil
+	}
+	cpID := ""
+	if f.checkpoint {
+		s, err := openStore()
+		if err != nil {
+			return runFailed(fmt.Errorf("--checkpoint: %w", err), "--checkpoint records the working tree in git: run maestro inside a git working tree")
+		}
+		rec, err := s.Create(checkpoint.CreateOptions{SessionID: session, Type: "pre_risky_operation", Description: "before: " + strings.Join(args, " ")})
+		if err != nil {
+			return runFailed(fmt.Errorf("--checkpoint: %w", err))
+		}
+		cpID = rec.CheckpointID
+		if !f.quiet {
+			fmt.Fprintf(os.Stderr, "maestro: checkpoint %s made before the first attempt\n", cpID)
 		}
 	}
 	opts := wrapper.Options{
@@ -112,13 +163,36 @@ func (e *env) run(f *runFlags, args []string) error {
 		opts.Color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && wrapper.IsTerminal(os.Stderr)
 	}
 	rep, runErr := wrapper.Run(opts)
-	if report != "" {
-		if err := rep.WriteFile(report); err != nil {
-			return runFailed(err)
-		}
-	}
 	var intr *wrapper.Interrupted
 	var start *wrapper.StartError
+	in := recovery.Input{
+		Outcome:        rep.Outcome,
+		AttemptsMade:   rep.AttemptsMade,
+		Interrupted:    errors.As(runErr, &intr),
+		Classification: rep.Classification,
+		Config:         cfg,
+		SessionID:      session,
+		Checkpoint:     cpID,
+		Store:          openStore,
+		Progress:       opts.Progress,
+	}
+	if onFailure.Ask {
+		in.Ask = e.terminalAsker(session)
+	}
+	results := recovery.Chain(onFailure, in)
+	if results == nil {
+		results = []recovery.Result{}
+	}
+	e.logRun(session, rep, results)
+	if report != "" {
+		data, err := json.MarshalIndent(runReport{Report: rep, Recovery: results}, "", "  ")
+		if err == nil {
+			err = state.WriteAtomic(report, append(data, '\n'))
+		}
+		if err != nil {
+			return runFailed(fmt.Errorf("write report: %w", err))
+		}
+	}
 	switch {
 	case errors.As(runErr, &intr):
 		return &Status{Code: rep.ExitCode, Signal: intr.Signal}
@@ -130,6 +204,31 @@ func (e *env) run(f *runFlags, args []string) error {
 		return &Status{Code: rep.ExitCode}
 	}
 	return nil
+}
+
+// runReport is the retry result with the recovery results that followed.
+type runReport struct {
+	*wrapper.Report
+	Recovery []recovery.Result `json:"recovery"`
+}
+
+// logRun keeps the run in the session's log. A log that cannot be written
+// costs a warning, not the run's result.
+func (e *env) logRun(session string, rep *wrapper.Report, results []recovery.Result) {
+	run := &sessionlog.Run{Command: rep.Command, ExitCode: rep.ExitCode, Outcome: rep.Outcome, AttemptsMade: rep.AttemptsMade,
+		Failures: map[string]int{}, TotalTimeSeconds: rep.TotalTimeSeconds, Recovery: results}
+	for _, a := range rep.Attempts {
+		if a.Classification != nil {
+			run.Failures[a.Classification.FailureType]++
+		}
+	}
+	dir, err := state.Dir(".", nil)
+	if err == nil {
+		err = sessionlog.Open(dir, session).Append(sessionlog.Entry{Type: sessionlog.KindRun, Run: run})
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "maestro: warning: the run is not in the session log: %v\n", err)
+	}
 }
 
 // apply puts the flags given on top of the configuration, and checks the

@@ -150,3 +150,46 @@ func Compare(t testing.TB, what string, got, want Manifest) {
 		t.Errorf("%s: HEAD %s on %q, want %s on %q", what, got.Head, got.Branch, want.Head, want.Branch)
 	}
 }
+
+// RevParsePath is git's own answer to rev-parse FLAG (--git-common-dir,
+// --show-toplevel, ...) in dir: absolute, symbolic links resolved, to
+// compare with what maestro finds without git.
+func RevParsePath(t testing.TB, dir, flag string) string {
+	t.Helper()
+	p := strings.TrimSpace(Git(t, dir, "rev-parse", flag))
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(Resolve(t, dir), p)
+	}
+	return Resolve(t, p)
+}
+
+// Resolve returns p with its symbolic links resolved.
+func Resolve(t testing.TB, p string) string {
+	t.Helper()
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Mkdir makes dir and its parents and returns it.
+func Mkdir(t testing.TB, dir string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// OutsideRepo returns a temporary directory git sees as outside any
+// repository; it skips the test when the machine's temporary folder is
+// itself inside one, as then there is no outside to test.
+func OutsideRepo(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if exec.Command("git", "-C", dir, "rev-parse", "--git-dir").Run() == nil {
+		t.Skipf("%s is inside a git repository", dir)
+	}
+	return dir
+}

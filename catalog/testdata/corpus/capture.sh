@@ -13,13 +13,16 @@
 #        ./capture.sh NAME...    # only the named capture functions (e.g. cap_curl_refused)
 #
 # A capture whose tool is missing is skipped with a message.
+# The permission_denied, tmpfs disk_full and cgroup OOM captures need root
+# (setpriv to nobody, mount -t tmpfs, a child memory cgroup); they are
+# skipped otherwise.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE
 mkdir -p /tmp/corpus-work
 WORK=$(mktemp -d /tmp/corpus-work/run.XXXXXX)
-trap 'kill_server; rm -rf "$WORK"' EXIT
+trap 'kill_server; cleanup_mounts; cleanup_cgroup; rm -rf "$WORK"' EXIT
 
 # Python used for scripts: Debian's, which is where apt installs pytest.
 PY=/usr/bin/python3
@@ -75,6 +78,20 @@ capture() {
 }
 
 skip() { log "SKIP $1: $2"; }
+
+# Tiny tmpfs mounts (disk_full captures) and the memory cgroup (OOM-killer
+# capture) are undone at exit even if a capture fails half-way.
+MOUNTS=()
+OOM_CGROUP=
+cleanup_mounts() {
+  local m
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+  MOUNTS=()
+}
+cleanup_cgroup() {
+  [ -n "$OOM_CGROUP" ] && rmdir "$OOM_CGROUP" 2>/dev/null
+  OOM_CGROUP=
+}
 
 # ---------------------------------------------------------------- helpers
 
@@ -1090,6 +1107,509 @@ cap_py_subprocess_permission() {
   printf '#!/bin/sh\necho hi\n' >"$d/script.sh"; chmod 644 "$d/script.sh"
   printf 'import subprocess\nsubprocess.run(["./script.sh"], check=True)\n' >"$d/run.py"
   capture not_executable python_subprocess_permission_error "$d" "$PY run.py"
+}
+
+# ============================================================ out_of_memory
+#
+# Memory is limited with `ulimit -v` (address space), a V8 heap flag, or a
+# memory cgroup; nothing here really allocates more than ~100 MiB.
+
+cap_py_memoryerror() {
+  capture out_of_memory python_memoryerror_ulimit "$(proj py_oom)" \
+    "sh -c 'ulimit -v 200000; $PY -c \"x = bytearray(2*10**9)\"'"
+}
+cap_node_heap_oom() {
+  have node || { skip node_heap_oom "no node"; return; }
+  capture out_of_memory node_javascript_heap_out_of_memory "$(proj node_oom)" \
+    "node --max-old-space-size=16 -e 'let a=[]; while(true) a.push(new Array(1e6).fill(1))'"
+}
+go_oom_binary() { # DIR: build ./oomer, which allocates and touches 64 MiB blocks forever
+  gomod "$1"
+  cat >"$1/main.go" <<'EOF'
+package main
+
+import "fmt"
+
+func main() {
+	var chunks [][]byte
+	for i := 0; ; i++ {
+		b := make([]byte, 64<<20)
+		for j := range b {
+			b[j] = byte(i)
+		}
+		chunks = append(chunks, b)
+		fmt.Println("allocated", (i+1)*64, "MiB")
+	}
+}
+EOF
+  (cd "$1" && go build -o oomer . >/dev/null 2>&1)
+}
+cap_go_oom() {
+  have go || { skip go_oom "no go"; return; }
+  local d; d=$(proj go_oom)
+  go_oom_binary "$d" || { skip go_oom "go build failed"; return; }
+  # ~600 MB of address space is reserved by the Go runtime at start-up, so
+  # 800000 KiB leaves room for one 64 MiB block before the heap runs out.
+  capture out_of_memory go_runtime_out_of_memory "$d" "sh -c 'ulimit -v 800000; ./oomer'"
+}
+cap_go_oom_startup() {
+  have go || { skip go_oom_startup "no go"; return; }
+  local d; d=$(proj go_oom_startup)
+  go_oom_binary "$d" || { skip go_oom_startup "go build failed"; return; }
+  # too small for the runtime's own start-up reservations
+  capture out_of_memory go_runtime_reserve_failed_ulimit "$d" "sh -c 'ulimit -v 300000; ./oomer'"
+}
+cap_bash_xrealloc() {
+  capture out_of_memory bash_xrealloc_cannot_allocate "$(proj bash_oom)" \
+    'ulimit -v 60000; x=$(head -c 100000000 /dev/zero | tr "\0" a); echo ${#x}'
+}
+cap_sigkill_137() {
+  # What an OOM kill looks like to a parent that prints nothing: no output at
+  # all, only exit status 137 (128 + SIGKILL). Exit-code-only evidence.
+  capture out_of_memory sigkill_exit_137_no_output "$(proj sigkill)" "sh -c 'kill -9 \$\$'"
+}
+# oom_cgroup: create a child memory cgroup (64 MiB, no swap) below this
+# process's own cgroup (v1 or v2) and store its path in OOM_CGROUP.
+oom_cgroup() {
+  local rel cg
+  if [ -d /sys/fs/cgroup/memory ] && rel=$(awk -F: '$2 == "memory" {print $3}' /proc/self/cgroup) && [ -n "$rel" ]; then
+    cg=/sys/fs/cgroup/memory${rel%/}/corpus-oom.$$
+    mkdir "$cg" 2>/dev/null || return 1
+    OOM_CGROUP=$cg
+    echo $((64 * 1024 * 1024)) >"$cg/memory.limit_in_bytes" || return 1
+    if [ -e "$cg/memory.memsw.limit_in_bytes" ]; then
+      echo $((64 * 1024 * 1024)) >"$cg/memory.memsw.limit_in_bytes" || return 1
+    fi
+  elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    rel=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+    cg=/sys/fs/cgroup${rel%/}/corpus-oom.$$
+    mkdir "$cg" 2>/dev/null || return 1
+    OOM_CGROUP=$cg
+    echo $((64 * 1024 * 1024)) >"$cg/memory.max" || return 1
+    if [ -e "$cg/memory.swap.max" ]; then echo 0 >"$cg/memory.swap.max" || return 1; fi
+  else
+    return 1
+  fi
+}
+cap_cgroup_oom_kill() {
+  oom_cgroup 2>/dev/null || { cleanup_cgroup; skip cgroup_oom_kill "cannot create a memory cgroup here"; return; }
+  # bash moves itself into the cgroup and execs python3 (bash -c execs its
+  # last command), which tries to use 512 MiB; the kernel OOM killer
+  # SIGKILLs it at 64 MiB. Nothing is printed: the kernel's "Memory cgroup
+  # out of memory: Killed process ..." line goes to dmesg only.
+  export OOMCG=$OOM_CGROUP
+  capture out_of_memory cgroup_oom_killer_no_output "$(proj cgroup_oom)" \
+    "echo \$\$ > \"\$OOMCG/cgroup.procs\"; $PY -c \"x = bytearray(512 * 1024 * 1024)\""
+  unset OOMCG
+  cleanup_cgroup
+}
+cap_cgroup_oom_kill_script() {
+  oom_cgroup 2>/dev/null || { cleanup_cgroup; skip cgroup_oom_kill_script "cannot create a memory cgroup here"; return; }
+  local d; d=$(proj cgroup_oom_script)
+  # Same real OOM kill, but python3 is not the script's last command, so
+  # bash survives it and reports the SIGKILL ("Killed"); set -e then exits 137.
+  cat >"$d/train.sh" <<EOF
+#!/bin/bash
+set -e
+echo "loading dataset"
+$PY -c "x = bytearray(512 * 1024 * 1024)"
+echo "done"
+EOF
+  export OOMCG=$OOM_CGROUP
+  capture out_of_memory cgroup_oom_killer_script_killed "$d" \
+    "echo \$\$ > \"\$OOMCG/cgroup.procs\"; bash train.sh"
+  unset OOMCG
+  cleanup_cgroup
+}
+
+# ============================================================ disk_full
+#
+# Real ENOSPC: /dev/full always fails writes with ENOSPC; the tmpfs captures
+# mount a tiny tmpfs (root only) inside the scratch dir and unmount it after.
+
+cap_dd_dev_full() {
+  capture disk_full dd_dev_full "$(proj dd_full)" 'dd if=/dev/zero of=/dev/full bs=1k count=1'
+}
+cap_sh_echo_dev_full() {
+  # dash reports only "I/O error" (no ENOSPC wording at all)
+  capture disk_full sh_echo_dev_full "$(proj sh_full)" "sh -c 'echo data > /dev/full'"
+}
+cap_bash_echo_dev_full() {
+  capture disk_full bash_echo_dev_full "$(proj bash_full)" "bash -c 'echo data > /dev/full'"
+}
+cap_cp_dev_full() {
+  local d; d=$(proj cp_full)
+  printf 'build artifact\n' >"$d/somefile"
+  capture disk_full cp_dev_full "$d" 'cp somefile /dev/full'
+}
+cap_py_dev_full() {
+  local d; d=$(proj py_full)
+  cat >"$d/save.py" <<'EOF'
+def save(path, rows):
+    with open(path, "w") as f:
+        for row in rows:
+            f.write(row + "\n")
+        f.flush()
+
+
+save("/dev/full", ["id,name", "1,alpha", "2,beta"])
+EOF
+  capture disk_full python_write_dev_full "$d" "$PY save.py"
+}
+cap_node_dev_full() {
+  have node || { skip node_dev_full "no node"; return; }
+  local d; d=$(proj node_full)
+  cat >"$d/save.js" <<'EOF'
+const fs = require('fs');
+fs.writeFileSync('/dev/full', 'report data\n');
+EOF
+  capture disk_full node_write_dev_full "$d" 'node save.js'
+}
+cap_go_dev_full() {
+  have go || { skip go_dev_full "no go"; return; }
+  local d; d=$(proj go_full); gomod "$d"
+  cat >"$d/main.go" <<'EOF'
+package main
+
+import (
+	"log"
+	"os"
+)
+
+func main() {
+	if err := os.WriteFile("/dev/full", []byte("report data\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+EOF
+  capture disk_full go_write_dev_full "$d" 'go run .'
+}
+# tiny_tmpfs DIR SIZE: mount a tmpfs of SIZE on DIR, remember it for cleanup
+tiny_tmpfs() {
+  mkdir -p "$1"
+  mount -t tmpfs -o "size=$2" tmpfs "$1" 2>/dev/null || return 1
+  MOUNTS+=("$1")
+}
+cap_cp_tmpfs_full() {
+  local d; d=$(proj cp_tmpfs)
+  tiny_tmpfs "$d/tiny" 64k || { skip cp_tmpfs_full "cannot mount tmpfs (not root?)"; return; }
+  head -c 200000 /dev/urandom >"$d/big.bin"
+  capture disk_full cp_tmpfs_no_space "$d" 'cp big.bin tiny/'
+  cleanup_mounts
+}
+cap_tar_tmpfs_full() {
+  local d; d=$(proj tar_tmpfs)
+  tiny_tmpfs "$d/tiny" 64k || { skip tar_tmpfs_full "cannot mount tmpfs (not root?)"; return; }
+  mkdir -p "$d/src/assets"
+  head -c 300000 /dev/urandom >"$d/src/assets/data.bin"
+  (cd "$d" && tar -cf release.tar src)
+  # GNU tar prints a short-write message, not "No space left on device"
+  capture disk_full tar_extract_tmpfs_short_write "$d" 'tar -xf release.tar -C tiny'
+  cleanup_mounts
+}
+cap_git_commit_tmpfs_full() {
+  have git || { skip git_commit_tmpfs_full "no git"; return; }
+  local d; d=$(proj git_tmpfs)
+  tiny_tmpfs "$d/repo" 256k || { skip git_commit_tmpfs_full "cannot mount tmpfs (not root?)"; return; }
+  (cd "$d/repo" && git init -q . && printf 'hello\n' >README && git add README &&
+    dd if=/dev/zero of=filler bs=4k 2>/dev/null; true)
+  capture disk_full git_commit_tmpfs_no_space "$d/repo" \
+    "git -c user.name=ci -c user.email=ci@example.com commit -m 'add readme'"
+  cleanup_mounts
+}
+
+# ============================================================ permission_denied
+#
+# Real EACCES: root prepares root-owned files/dirs (mode 755/644), then the
+# command runs as `nobody` via setpriv.
+
+RUNAS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+# perm_proj NAME: a scratch dir `nobody` can reach (mktemp -d makes $WORK 0700)
+perm_proj() {
+  chmod 755 "$WORK"
+  local d; d=$(proj "$1"); chmod 755 "$d"; printf '%s\n' "$d"
+}
+have_runas() { [ "$(id -u)" = 0 ] && have setpriv && id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null; }
+
+cap_touch_eacces() {
+  have_runas || { skip touch_eacces "no setpriv/nobody"; return; }
+  local d; d=$(perm_proj touch_eacces); mkdir -p "$d/build"
+  capture permission_denied touch_root_owned_dir "$d" "$RUNAS touch build/output.txt"
+}
+cap_mkdir_eacces() {
+  have_runas || { skip mkdir_eacces "no setpriv/nobody"; return; }
+  local d; d=$(perm_proj mkdir_eacces)
+  capture permission_denied mkdir_root_owned_dir "$d" "$RUNAS mkdir -p dist/assets"
+}
+cap_cp_eacces() {
+  have_runas || { skip cp_eacces "no setpriv/nobody"; return; }
+  local d; d=$(perm_proj cp_eacces); mkdir -p "$d/deploy"; printf 'port=8080\n' >"$d/app.conf"
+  capture permission_denied cp_root_owned_dir "$d" "$RUNAS cp app.conf deploy/"
+}
+cap_py_permissionerror() {
+  have_runas || { skip py_permissionerror "no setpriv/nobody"; return; }
+  local d; d=$(perm_proj py_eacces)
+  printf '{"retries": 3}\n' >"$d/settings.json"
+  cat >"$d/save.py" <<'EOF'
+import json
+
+
+def save(path, cfg):
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+
+
+save("settings.json", {"retries": 5})
+EOF
+  capture permission_denied python_permissionerror_open "$d" "$RUNAS $PY save.py"
+}
+cap_npm_eacces() {
+  have_runas || { skip npm_eacces "no setpriv/nobody"; return; }
+  have npm || { skip npm_eacces "no npm"; return; }
+  local d; d=$(perm_proj npm_eacces)
+  mkdir -p "$d/global" "$d/npm-cache"; chown nobody:nogroup "$d/npm-cache"
+  # a global install whose prefix is root-owned (like /usr/lib/node_modules);
+  # the prefix is a scratch dir so nothing outside it is touched
+  capture permission_denied npm_install_global_eacces "$d" \
+    "$RUNAS npm install -g --prefix ./global --cache ./npm-cache --no-audit --no-fund left-pad"
+}
+cap_pip_eacces() {
+  have_runas || { skip pip_eacces "no setpriv/nobody"; return; }
+  "$PIPPY" -m pip --version >/dev/null 2>&1 || { skip pip_eacces "no pip"; return; }
+  local d; d=$(perm_proj pip_eacces)
+  pip_wheels "$d" || { skip pip_eacces "could not build local wheels"; return; }
+  chmod -R a+rX "$d/wheels"; mkdir -p "$d/site"
+  capture permission_denied pip_install_prefix_permission "$d" \
+    "env -u PIP_FIND_LINKS $RUNAS $PIPPY -m pip install --no-cache-dir --no-index --find-links wheels --prefix ./site pkgb"
+}
+cap_git_init_eacces() {
+  have_runas || { skip git_init_eacces "no setpriv/nobody"; return; }
+  have git || { skip git_init_eacces "no git"; return; }
+  local d; d=$(perm_proj git_init_eacces)
+  capture permission_denied git_init_root_owned_dir "$d" "$RUNAS git init repo"
+}
+git_root_repo() { # DIR: a root-owned repo with one commit and a modified README
+  (cd "$1" && git init -q repo && cd repo && printf 'hello\n' >README && git add README &&
+    git -c user.name=root -c user.email=root@example.com commit -qm init && printf 'more\n' >>README)
+}
+cap_git_commit_eacces() {
+  have_runas || { skip git_commit_eacces "no setpriv/nobody"; return; }
+  have git || { skip git_commit_eacces "no git"; return; }
+  local d; d=$(perm_proj git_commit_eacces); git_root_repo "$d"
+  # safe.directory='*' on the command line gets past the ownership check,
+  # so git reaches the real write and fails on .git/index.lock
+  capture permission_denied git_commit_index_lock "$d/repo" \
+    "$RUNAS git -c safe.directory='*' -c user.name=ci -c user.email=ci@example.com commit -am wip"
+}
+cap_git_dubious_ownership() {
+  have_runas || { skip git_dubious_ownership "no setpriv/nobody"; return; }
+  have git || { skip git_dubious_ownership "no git"; return; }
+  local d; d=$(perm_proj git_dubious); git_root_repo "$d"
+  capture permission_denied git_dubious_ownership "$d/repo" "$RUNAS git add README"
+}
+cap_go_gocache_eacces() {
+  have_runas || { skip go_gocache_eacces "no setpriv/nobody"; return; }
+  have go || { skip go_gocache_eacces "no go"; return; }
+  local d; d=$(perm_proj go_gocache_eacces); gomod "$d"
+  printf 'package main\n\nfunc main() { println("hi") }\n' >"$d/main.go"
+  mkdir -p "$d/gocache"
+  capture permission_denied go_build_gocache_permission "$d" "$RUNAS env GOCACHE=\$PWD/gocache go build ./..."
+}
+
+# ============================================================ lint_failure
+
+lint_py() { # DIR: a Python file with an unused import/variables, an undefined name, a style error
+  cat >"$1/app.py" <<'EOF'
+import os
+import sys
+
+
+def load(path):
+    data = open(path).read()
+    unused = 1
+    return dta
+
+
+def main():
+    print(load(sys.argv[1]) )
+EOF
+}
+cap_flake8() {
+  "$PY" -m flake8 --version >/dev/null 2>&1 || { skip flake8 "no flake8 (apt-get install python3-flake8)"; return; }
+  local d; d=$(proj flake8); lint_py "$d"
+  capture lint_failure flake8_errors "$d" "$PY -m flake8 app.py"
+}
+cap_pyflakes() {
+  have pyflakes3 || { skip pyflakes "no pyflakes3 (apt-get install pyflakes3)"; return; }
+  local d; d=$(proj pyflakes); lint_py "$d"
+  capture lint_failure pyflakes_errors "$d" 'pyflakes3 app.py'
+}
+cap_pycodestyle() {
+  have pycodestyle || { skip pycodestyle "no pycodestyle (apt-get install pycodestyle)"; return; }
+  local d; d=$(proj pycodestyle); lint_py "$d"
+  capture lint_failure pycodestyle_errors "$d" 'pycodestyle app.py'
+}
+cap_pylint() {
+  have pylint || { skip pylint "no pylint (apt-get install pylint)"; return; }
+  local d; d=$(proj pylint); lint_py "$d"
+  # a private PYLINTHOME: no "previous run" score from ~/.cache/pylint
+  capture lint_failure pylint_errors "$d" 'PYLINTHOME=$PWD/.pylint.d pylint app.py'
+}
+cap_mypy() {
+  have mypy || { skip mypy "no mypy (apt-get install mypy)"; return; }
+  local d; d=$(proj mypy)
+  cat >"$d/typed.py" <<'EOF'
+def retries(n: int) -> int:
+    return n * 2
+
+
+def label(count: int) -> str:
+    return count
+
+
+total: int = retries("3")
+EOF
+  capture lint_failure mypy_type_errors "$d" 'mypy typed.py'
+}
+cap_shellcheck() {
+  have shellcheck || { skip shellcheck "no shellcheck (apt-get install shellcheck)"; return; }
+  local d; d=$(proj shellcheck)
+  printf '#!/bin/bash\nfiles=$(ls *.txt)\nfor f in $files; do\n  cp $f /backup/\ndone\nif [ $USER == "root" ]; then\n  echo root\nfi\ncd /tmp/build\nrm -rf $TARGET/*\n' >"$d/deploy.sh"
+  capture lint_failure shellcheck_warnings "$d" 'shellcheck deploy.sh'
+}
+eslint_proj() { # DIR: eslint@10 installed from npm, flat config with three core rules
+  printf '{ "name": "demo", "version": "1.0.0", "private": true }\n' >"$1/package.json"
+  (cd "$1" && npm install --no-audit --no-fund eslint@10 >/dev/null 2>&1) || return 1
+  cat >"$1/eslint.config.js" <<'EOF'
+module.exports = [
+  {
+    files: ["**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", console: "readonly" } },
+    rules: { "no-unused-vars": "error", "no-undef": "error", "prefer-const": "error" },
+  },
+];
+EOF
+}
+cap_eslint() {
+  have npm || { skip eslint "no npm"; return; }
+  local d; d=$(proj eslint)
+  eslint_proj "$d" || { skip eslint "npm install eslint failed"; return; }
+  cat >"$d/app.js" <<'EOF'
+const path = require('path');
+
+function build(config) {
+  let retries = 3;
+  const unused = config.name;
+  return retris + 1;
+}
+
+module.exports = { build };
+EOF
+  capture lint_failure eslint_errors "$d" 'npx eslint app.js'
+}
+cap_eslint_max_warnings() {
+  have npm || { skip eslint_max_warnings "no npm"; return; }
+  local d; d=$(proj eslint_warn)
+  eslint_proj "$d" || { skip eslint_max_warnings "npm install eslint failed"; return; }
+  printf 'const path = require("path");\n\nmodule.exports = { ok: true };\n' >"$d/app.js"
+  capture lint_failure eslint_max_warnings "$d" 'npx eslint --rule "no-unused-vars: warn" --max-warnings 0 app.js'
+}
+
+# ============================================================ test_failure (more tools)
+
+cap_jest() {
+  have npm || { skip jest "no npm"; return; }
+  local d; d=$(proj jest)
+  # cacheDirectory inside the scratch dir (default is /tmp/jest_*)
+  printf '{ "name": "demo", "version": "1.0.0", "private": true, "jest": { "cacheDirectory": "./.jest-cache" } }\n' >"$d/package.json"
+  (cd "$d" && npm install --no-audit --no-fund jest@30 >/dev/null 2>&1) || { skip jest "npm install jest failed"; return; }
+  printf 'function sum(a, b) {\n  return a - b;\n}\nmodule.exports = sum;\n' >"$d/sum.js"
+  cat >"$d/sum.test.js" <<'EOF'
+const sum = require('./sum');
+
+test('adds 1 + 2 to equal 3', () => {
+  expect(sum(1, 2)).toBe(3);
+});
+
+test('adds 2 + 0', () => {
+  expect(sum(2, 0)).toBe(2);
+});
+
+test('config object', () => {
+  expect({ retries: sum(5, 2), backoff: 'exp' }).toEqual({ retries: 7, backoff: 'exp' });
+});
+EOF
+  capture test_failure jest_expect_failed "$d" 'npx jest'
+}
+cap_mocha() {
+  have npm || { skip mocha "no npm"; return; }
+  local d; d=$(proj mocha)
+  printf '{ "name": "demo", "version": "1.0.0", "private": true }\n' >"$d/package.json"
+  (cd "$d" && npm install --no-audit --no-fund mocha@12 >/dev/null 2>&1) || { skip mocha "npm install mocha failed"; return; }
+  mkdir -p "$d/test"
+  cat >"$d/test/sum.test.js" <<'EOF'
+const assert = require('assert');
+
+const sum = (a, b) => a - b;
+
+describe('sum', function () {
+  it('adds 1 + 2', function () {
+    assert.strictEqual(sum(1, 2), 3);
+  });
+
+  it('adds zero', function () {
+    assert.strictEqual(sum(2, 0), 2);
+  });
+
+  it('builds config', function () {
+    assert.deepStrictEqual({ retries: sum(5, 2) }, { retries: 7 });
+  });
+});
+EOF
+  # mocha's exit status is the number of failed tests (here 2)
+  capture test_failure mocha_assert "$d" 'npx mocha'
+}
+cap_pytest_raises() {
+  "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_raises "no pytest for $PY"; return; }
+  local d; d=$(proj pytest_raises)
+  cat >"$d/test_parse.py" <<'EOF'
+import pytest
+
+
+def parse_port(s):
+    return int(s) if s.isdigit() else 0
+
+
+def test_rejects_garbage():
+    with pytest.raises(ValueError):
+        parse_port("abc")
+
+
+def test_ok():
+    assert parse_port("80") == 80
+EOF
+  capture test_failure pytest_did_not_raise "$d" "$PY -m pytest -p no:cacheprovider"
+}
+cap_pytest_fixture_error() {
+  "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_fixture_error "no pytest for $PY"; return; }
+  local d; d=$(proj pytest_fixture)
+  cat >"$d/test_db.py" <<'EOF'
+import pytest
+
+
+@pytest.fixture
+def db():
+    raise RuntimeError("could not open test database")
+
+
+def test_query(db):
+    assert db.execute("SELECT 1")
+
+
+def test_ok():
+    assert 1 + 1 == 2
+EOF
+  capture test_failure pytest_fixture_error "$d" "$PY -m pytest -p no:cacheprovider"
 }
 
 # ---------------------------------------------------------------- main

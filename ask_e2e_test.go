@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests play the person maestro ask asks: a pseudo-terminal is the
+// command's controlling terminal, as in a user's shell, while its stdin and
+// stdout are not the terminal, as inside a pipeline.
+
+// askEnv is the environment of a maestro ask that may use a terminal: $CI,
+// which the machine running the tests may well set, would forbid it.
+func askEnv(t *testing.T) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CI=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "XDG_STATE_HOME="+t.TempDir())
+}
+
+func maestroCmd(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	path, err := exec.LookPath("maestro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = askEnv(t)
+	return cmd
+}
+
+// screen is what the person sees on the terminal, read as it comes.
+type screen struct {
+	master *os.File
+	mu     sync.Mutex
+	seen   bytes.Buffer
+	closed chan struct{}
+}
+
+func newScreen(master *os.File) *screen {
+	s := &screen{master: master, closed: make(chan struct{})}
+	go func() {
+		defer close(s.closed)
+		buf := make([]byte, 1024)
+		for {
+			n, err := master.Read(buf)
+			s.mu.Lock()
+			s.seen.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return s
+}
+
+func (s *screen) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen.String()
+}
+
+// expect waits until the terminal has shown want n times in all.
+func (s *screen) expect(t *testing.T, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Count(s.String(), want) >= n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the terminal never showed %q (%d times):\n%s", want, n, s.String())
+}
+
+func (s *screen) typeLine(t *testing.T, line string) {
+	t.Helper()
+	if _, err := s.master.WriteString(line + "\r"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startAsk starts maestro ask on a terminal of its own; stdin is
+// /dev/null and stdout a buffer, neither of them the terminal.
+func startAsk(t *testing.T, args ...string) (*screen, *exec.Cmd, *bytes.Buffer, chan error) {
+	t.Helper()
+	master, slave := openPTY(t, 24, 80)
+	cmd := maestroCmd(t, append([]string{"ask"}, args...)...)
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, slave
+	// The terminal is fd 2 in the child; Ctty names it there.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 2}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return newScreen(master), cmd, &stdout, done
+}
+
+func waitExit(t *testing.T, cmd *exec.Cmd, done chan error) int {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("maestro ask did not exit")
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+type answer struct {
+	Option        string `json:"option"`
+	Justification string `json:"justification"`
+	AnsweredBy    string `json:"answered_by"`
+}
+
+func decodeAnswer(t *testing.T, out []byte) answer {
+	t.Helper()
+	var a answer
+	if err := json.Unmarshal(out, &a); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	return a
+}
+
+// A person answers on the terminal: an invalid answer first, which is asked
+// again, then an option's text, then the justification.
+func TestAskOnTerminal(t *testing.T) {
+	t.Parallel()
+	scr, cmd, stdout, done := startAsk(t, "--issue", "Which database?", "--option", "postgres",
+		"--option", "sqlite", "--default", "postgres", "--require-justification", "--json")
+	scr.expect(t, "maestro asks: Which database?", 1)
+	scr.expect(t, "1) postgres (default)", 1)
+	scr.expect(t, "Your answer, 1 to 2 (Enter for postgres): ", 1)
+	scr.typeLine(t, "7")
+	scr.expect(t, `"7" is not an option: answer 1 to 2, or an option's text`, 1)
+	scr.expect(t, "Your answer, 1 to 2", 2)
+	scr.typeLine(t, "SQLite")
+	scr.expect(t, "Why? (a justification is required): ", 1)
+	scr.typeLine(t, "")
+	scr.expect(t, "Why? (a justification is required): ", 2)
+	scr.typeLine(t, "it is a single file")
+	if code := waitExit(t, cmd, done); code != 0 {
+		t.Fatalf("exit %d; terminal:\n%s", code, scr)
+	}
+	a := decodeAnswer(t, stdout.Bytes())
+	if a != (answer{"sqlite", "it is a single file", "human"}) {
+		t.Errorf("answer %+v", a)
+	}
+}
+
+// A number chooses its option; Enter chooses the default; the plain output
+// is the option alone, for $(maestro ask ...).
+func TestAskOnTerminalNumberAndDefault(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ typed, want string }{{"2", "no\n"}, {"", "yes\n"}} {
+		scr, cmd, stdout, done := startAsk(t, "--issue", "Deploy?", "--option", "yes", "--option", "no", "--default", "yes")
+		scr.expect(t, "Your answer", 1)
+		scr.typeLine(t, tc.typed)
+		if code := waitExit(t, cmd, done); code != 0 || stdout.String() != tc.want {
+			t.Errorf("typed %q: exit %d, stdout %q, want %q", tc.typed, code, stdout, tc.want)
+		}
+	}
+}
+
+// Nobody answers the terminal: at the timeout the default, recorded as a
+// timeout; without a default, exit 4.
+func TestAskOnTerminalTimeout(t *testing.T) {
+	t.Parallel()
+	scr, cmd, stdout, done := startAsk(t, "--issue", "Ship?", "--option", "ship", "--option", "wait",
+		"--default", "wait", "--timeout", "300ms", "--json")
+	if code := waitExit(t, cmd, done); code != 0 {
+		t.Fatalf("exit %d; terminal:\n%s", code, scr)
+	}
+	if a := decodeAnswer(t, stdout.Bytes()); a.Option != "wait" || a.AnsweredBy != "timeout" {
+		t.Errorf("answer %+v", a)
+	}
+	scr.expect(t, "no answer in time", 1)
+
+	scr, cmd, _, done = startAsk(t, "--issue", "Ship?", "--option", "ship", "--option", "wait", "--timeout", "200ms")
+	if code := waitExit(t, cmd, done); code != 4 {
+		t.Errorf("without a default: exit %d, want 4; terminal:\n%s", code, scr)
+	}
+}
+
+// Without a controlling terminal, maestro ask never reads stdin, whatever
+// it is: closed, or a pipe nobody will ever write to or close. It answers
+// at once by its --no-tty policy. The deadline only catches a hang.
+func TestAskWithoutTerminal(t *testing.T) {
+	t.Parallel()
+	args := []string{"ask", "--issue", "Deploy?", "--option", "yes", "--option", "no", "--default", "no", "--json"}
+
+	// stdin closed: the shell closes fd 0 and execs maestro.
+	closed := maestroCmd(t, "x")
+	closed.Path = "/bin/sh"
+	maestro, _ := exec.LookPath("maestro")
+	closed.Args = append([]string{"sh", "-c", `exec "$0" "$@" <&-`, maestro}, args...)
+
+	// stdin a pipe that never closes: the test holds its write end.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	open := maestroCmd(t, args...)
+	open.Stdin = r
+
+	for name, cmd := range map[string]*exec.Cmd{"closed": closed, "pipe": open} {
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if code := waitExit(t, cmd, done); code != 0 {
+			t.Errorf("stdin %s: exit %d: %s", name, code, stderr.String())
+			continue
+		}
+		if a := decodeAnswer(t, stdout.Bytes()); a.Option != "no" || a.AnsweredBy != "default" {
+			t.Errorf("stdin %s: answer %+v", name, a)
+		}
+	}
+	r.Close()
+}
+
+// maestro run --on-failure ask puts the failure type's prompt to the person
+// at the terminal; the answer is in the report, and the exit code stays the
+// command's.
+func TestRunAsksOnFailure(t *testing.T) {
+	t.Parallel()
+	master, slave := openPTY(t, 24, 80)
+	report := filepath.Join(t.TempDir(), "report.json")
+	cmd := maestroCmd(t, "run", "--max-attempts", "1", "--on-failure", "ask", "--report", report,
+		"--", "sh", "-c", "echo '--- FAIL: TestParse' >&2; exit 3")
+	cmd.Stdout, cmd.Stderr = slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 2}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	scr := newScreen(master)
+	scr.expect(t, "maestro asks: Tests fail, and retrying did not help.", 1)
+	scr.expect(t, "Your answer, 1 to 4 (Enter for stop here", 1)
+	scr.typeLine(t, "fix the code")
+	scr.expect(t, "Why? (a justification is required): ", 1)
+	scr.typeLine(t, "the parser is wrong, not the test")
+	if code := waitExit(t, cmd, done); code != 3 {
+		t.Fatalf("exit %d, want the command's 3; terminal:\n%s", code, scr)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Recovery []struct {
+			StrategyUsed string `json:"strategy_used"`
+			Success      bool   `json:"success"`
+			Details      answer `json:"details"`
+		} `json:"recovery"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Recovery) != 1 || rep.Recovery[0].StrategyUsed != "human_input_request" || !rep.Recovery[0].Success ||
+		rep.Recovery[0].Details != (answer{"fix the code", "the parser is wrong, not the test", "human"}) {
+		t.Errorf("recovery %+v", rep.Recovery)
+	}
+}

@@ -1,0 +1,384 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/checkpoint"
+	"github.com/maestro-recovery/maestro/escalate"
+	"github.com/maestro-recovery/maestro/internal/ids"
+	"github.com/maestro-recovery/maestro/internal/state"
+	sessionlog "github.com/maestro-recovery/maestro/session"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Exit codes of maestro ask, beyond 0 (answered, by a person, the default or
+// a timeout's default), 1 (failed) and 2 (usage).
+const (
+	ExitDeferred    = 3 // recorded to be answered later: the id is printed
+	ExitAskTimedOut = 4 // nobody answered in time, and there is no default
+	ExitNoHuman     = 5 // nobody can answer here, and the policy is to fail
+)
+
+// poll is how often maestro ask --wait looks for the answer.
+const poll = 200 * time.Millisecond
+
+func (e *env) askCommands() []*ucli.Command {
+	return []*ucli.Command{
+		{
+			Name:  "ask",
+			Usage: "ask a person a question with options, on the terminal or later; never hangs an unattended run",
+			UsageText: "maestro ask --issue TEXT --option A --option B ... [--default A] [--require-justification] [--timeout D] [--no-tty default|fail|defer] [--json]\n" +
+				"maestro ask --prompt NAME [...]\nmaestro ask --wait ID [--timeout D] [--json]",
+			Description: `On a terminal (the controlling one, so it works inside pipelines) it shows a
+numbered menu and reads the number or the option's text, asking again after an
+invalid answer, then a justification when one is required. It prints the
+chosen option. With no terminal, or $CI set, --no-tty decides at once: default
+(the default when there is one), fail, or defer (record the question, print
+its id; 'maestro answer' answers it, 'maestro ask --wait' waits for it). A
+timeout gives the default. Exit codes: 0 answered, 3 deferred, 4 timed out
+without a default, 5 nobody can answer, 1 failed, 2 usage.`,
+			Flags: []ucli.Flag{
+				sessionFlag(),
+				&ucli.StringFlag{Name: "issue", Usage: "the question"},
+				&ucli.StringSliceFlag{Name: "option", Usage: "an answer to choose (repeat it, at least twice)"},
+				&ucli.StringFlag{Name: "default", Usage: "the answer when nobody gives one in time, or nobody can"},
+				&ucli.BoolFlag{Name: "require-justification", Usage: "ask why, after the choice"},
+				&ucli.StringFlag{Name: "timeout", Usage: "give the default after `DURATION`"},
+				&ucli.StringFlag{Name: "prompt", Usage: "take issue, options, default, justification and timeout from [prompts.`NAME`] of recovery.toml"},
+				&ucli.StringFlag{Name: "no-tty", Usage: "without a terminal, `POLICY`: default, fail or defer (default: default when there is a default, else fail)"},
+				&ucli.StringFlag{Name: "wait", Usage: "wait for the answer to the deferred question `ID`"},
+				&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+				jsonFlag,
+			},
+			OnUsageError: commandUsageError("ask"),
+			Action:       e.ask,
+		},
+		{
+			Name:         "questions",
+			Usage:        "list the questions that wait for an answer",
+			UsageText:    "maestro questions [--session-id ID] [--json]",
+			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "session-id", Usage: "only this session's (default: every session's)"}, jsonFlag},
+			OnUsageError: commandUsageError("questions"),
+			Action:       e.questions,
+		},
+		{
+			Name:         "answer",
+			Usage:        "answer a deferred question",
+			UsageText:    "maestro answer [--justification TEXT] [--json] ID OPTION",
+			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "justification", Usage: "why"}, jsonFlag},
+			OnUsageError: commandUsageError("answer"),
+			Action:       e.answer,
+		},
+	}
+}
+
+// stateDir finds the local state; an error is maestro's failure (exit 1).
+func stateDir() (string, error) {
+	d, err := state.Dir(".", nil)
+	if err != nil {
+		return "", &Error{Code: ExitFailed, Err: err}
+	}
+	return d, nil
+}
+
+func printRecord(c *ucli.Context, r *escalate.Record) error {
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, r)
+	}
+	fmt.Println(r.Option)
+	return nil
+}
+
+func (e *env) ask(c *ucli.Context) error {
+	if err := noArgs(c, "ask"); err != nil {
+		return err
+	}
+	session := sessionID(c)
+	if err := checkpoint.ValidateID("session id", session); err != nil {
+		return usageError(ExitUsage, "ask", err)
+	}
+	var timeout time.Duration
+	if v := c.String("timeout"); v != "" {
+		d, err := catalog.ParseDuration(v)
+		if err != nil {
+			return usageError(ExitUsage, "ask", fmt.Errorf("--timeout: %w", err))
+		}
+		timeout = d
+	}
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	store := escalate.NewStore(dir)
+	log := sessionlog.Open(dir, session)
+	if id := c.String("wait"); id != "" {
+		if c.IsSet("issue") || c.IsSet("option") || c.IsSet("prompt") {
+			return usageError(ExitUsage, "ask", errors.New("--wait waits for a question asked before: it takes no --issue, --option or --prompt"))
+		}
+		return e.wait(c, store, id, timeout)
+	}
+
+	q := &escalate.Question{SessionID: session, Issue: c.String("issue"), Options: c.StringSlice("option"),
+		Default: c.String("default"), RequireJustification: c.Bool("require-justification")}
+	if name := c.String("prompt"); name != "" {
+		cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+		if err != nil {
+			return &Error{Code: ExitFailed, Err: err}
+		}
+		prompts, err := cfg.Prompts()
+		if err != nil {
+			return &Error{Code: ExitFailed, Err: err}
+		}
+		p, ok := prompts[name]
+		if !ok {
+			names := make([]string, 0, len(prompts))
+			for n := range prompts {
+				names = append(names, n)
+			}
+			return usageError(ExitUsage, "ask", fmt.Errorf("no prompt %q in the configuration; there are: %s", name, strings.Join(sortedStrings(names), ", ")))
+		}
+		// The flags given win over the prompt's settings.
+		q.Prompt = name
+		if !c.IsSet("issue") {
+			q.Issue = p.Issue
+		}
+		if !c.IsSet("option") {
+			q.Options = p.Options
+		}
+		if !c.IsSet("default") {
+			q.Default = p.Default
+		}
+		if !c.IsSet("require-justification") {
+			q.RequireJustification = p.RequireJustification
+		}
+		if timeout == 0 {
+			timeout = p.Timeout
+		}
+	}
+	if err := q.Validate(); err != nil {
+		return usageError(ExitUsage, "ask", err)
+	}
+	policy := c.String("no-tty")
+	switch policy {
+	case "":
+		policy = "fail"
+		if q.Default != "" {
+			policy = "default"
+		}
+	case "default", "fail", "defer":
+	default:
+		return usageError(ExitUsage, "ask", fmt.Errorf("--no-tty %q: use default, fail or defer", policy))
+	}
+	q.AskedAt = time.Now().UTC()
+
+	if tty, err := escalate.OpenTerminal(os.Getenv); err == nil {
+		defer tty.Close()
+		q.ID = ids.New("q-", q.AskedAt)
+		r, err := askOn(tty, q, timeout, log)
+		switch {
+		case errors.Is(err, escalate.ErrTimeout):
+			return &Error{Code: ExitAskTimedOut, Err: errors.New("no answer in time, and the question has no default"), Hint: []string{"give it a --default, the answer when nobody answers"}}
+		case errors.Is(err, escalate.ErrNoTerminal):
+			// The terminal went away: as if there had been none.
+		case err != nil:
+			return &Error{Code: ExitFailed, Err: err}
+		default:
+			return printRecord(c, r)
+		}
+	}
+
+	switch policy {
+	case "default":
+		if q.Default == "" {
+			q.ID = ids.New("q-", q.AskedAt)
+			logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+			return &Error{Code: ExitNoHuman, Err: errors.New("nobody can answer here (no terminal, or $CI is set), and the question has no default"),
+				Hint: []string{"give it a --default, or --no-tty defer to answer it later with maestro answer"}}
+		}
+		q.ID = ids.New("q-", q.AskedAt)
+		r := q.Answered(q.Default, "", escalate.ByDefault, time.Now())
+		logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+		logHuman(log, sessionlog.KindAnswer, r)
+		return printRecord(c, r)
+	case "fail":
+		// Asked, and nobody could answer: that too is the session's history.
+		q.ID = ids.New("q-", q.AskedAt)
+		logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+		return &Error{Code: ExitNoHuman, Err: errors.New("nobody can answer here: no terminal, or $CI is set"),
+			Hint: []string{"--no-tty defer records the question for 'maestro answer'; --default gives an answer when nobody can"}}
+	}
+	id, existing, err := store.Defer(q, func() string { return ids.New("q-", q.AskedAt) })
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	q.ID = id
+	if !existing {
+		logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+	}
+	if c.Bool("json") {
+		if err := writeJSON(os.Stdout, q.Unanswered()); err != nil {
+			return err
+		}
+	} else {
+		fmt.Println(id)
+	}
+	fmt.Fprintf(os.Stderr, "maestro: question %s waits for an answer: maestro answer %s OPTION (maestro ask --wait %s waits for it)\n", id, id, id)
+	return &Status{Code: ExitDeferred}
+}
+
+// askOn asks q on the terminal; a timeout gives the default. Both the
+// question and its answer go to the session's log.
+func askOn(tty escalate.Terminal, q *escalate.Question, timeout time.Duration, log *sessionlog.Log) (*escalate.Record, error) {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+	option, justification, err := escalate.AskTerminal(tty, q, deadline)
+	by := escalate.ByHuman
+	if errors.Is(err, escalate.ErrTimeout) && q.Default != "" {
+		option, by, err = q.Default, escalate.ByTimeout, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := q.Answered(option, justification, by, time.Now())
+	logHuman(log, sessionlog.KindAnswer, r)
+	return r, nil
+}
+
+func logHuman(log *sessionlog.Log, kind string, r *escalate.Record) {
+	if err := log.Append(sessionlog.Entry{Type: kind, Human: r}); err != nil {
+		fmt.Fprintf(os.Stderr, "maestro: warning: not in the session log: %v\n", err)
+	}
+}
+
+// terminalAsker is how maestro run --on-failure ask reaches a person: on
+// the controlling terminal, or not at all (nil).
+func (e *env) terminalAsker(session string) func(q *escalate.Question) (*escalate.Record, error) {
+	if escalate.Unattended(os.Getenv) {
+		return nil
+	}
+	return func(q *escalate.Question) (*escalate.Record, error) {
+		tty, err := escalate.OpenTerminal(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		defer tty.Close()
+		dir, err := state.Dir(".", nil)
+		if err != nil {
+			return nil, err
+		}
+		q.AskedAt = time.Now().UTC()
+		q.ID = ids.New("q-", q.AskedAt)
+		timeout := time.Duration(0)
+		if q.Prompt != "" {
+			cfg, err := catalog.Load(catalog.Options{Default: e.defaultCatalog})
+			if err == nil {
+				if prompts, err := cfg.Prompts(); err == nil {
+					timeout = prompts[q.Prompt].Timeout
+				}
+			}
+		}
+		return askOn(tty, q, timeout, sessionlog.Open(dir, session))
+	}
+}
+
+func (e *env) wait(c *ucli.Context, store *escalate.Store, id string, timeout time.Duration) error {
+	q, _, err := store.Get(id)
+	if errors.Is(err, escalate.ErrNoQuestion) {
+		return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: []string{"'maestro questions' lists the open ones"}}
+	}
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	r, err := store.Wait(id, timeout, poll, nil)
+	if errors.Is(err, escalate.ErrTimeout) {
+		return &Error{Code: ExitAskTimedOut, Err: fmt.Errorf("no answer to %s in time, and it has no default", id)}
+	}
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	if r.AnsweredBy == escalate.ByTimeout {
+		if dir, err := state.Dir(".", nil); err == nil {
+			logHuman(sessionlog.Open(dir, q.SessionID), sessionlog.KindAnswer, r)
+		}
+	}
+	return printRecord(c, r)
+}
+
+func (e *env) questions(c *ucli.Context) error {
+	if err := noArgs(c, "questions"); err != nil {
+		return err
+	}
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	qs, err := escalate.NewStore(dir).Open()
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	if s := c.String("session-id"); s != "" {
+		var keep []escalate.Question
+		for _, q := range qs {
+			if q.SessionID == s {
+				keep = append(keep, q)
+			}
+		}
+		qs = keep
+	}
+	if c.Bool("json") {
+		recs := []*escalate.Record{}
+		for i := range qs {
+			recs = append(recs, qs[i].Unanswered())
+		}
+		return writeJSON(os.Stdout, recs)
+	}
+	if len(qs) == 0 {
+		fmt.Fprintln(os.Stderr, "maestro: no question waits for an answer")
+		return nil
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tSESSION\tASKED\tQUESTION\tOPTIONS")
+	for _, q := range qs {
+		opts := make([]string, len(q.Options))
+		for i, o := range q.Options {
+			opts[i] = fmt.Sprintf("%d) %s", i+1, o)
+			if o == q.Default {
+				opts[i] += " (default)"
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", q.ID, q.SessionID, q.AskedAt.Format(time.RFC3339), oneLine(q.Issue), strings.Join(opts, "  "))
+	}
+	return w.Flush()
+}
+
+func (e *env) answer(c *ucli.Context) error {
+	if c.NArg() != 2 {
+		return usageError(ExitUsage, "answer", errors.New("give the question's id and the option: maestro answer ID OPTION"))
+	}
+	id, option := c.Args().Get(0), c.Args().Get(1)
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	store := escalate.NewStore(dir)
+	r, err := store.Answer(id, option, c.String("justification"), escalate.ByAsync)
+	switch {
+	case errors.Is(err, escalate.ErrNoQuestion):
+		return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: []string{"'maestro questions' lists the open ones"}}
+	case errors.Is(err, escalate.ErrAnswered):
+		return &Error{Code: ExitFailed, Err: fmt.Errorf("question %s is answered already: %s (by %s)", id, r.Option, r.AnsweredBy)}
+	case err != nil:
+		return usageError(ExitUsage, "answer", err)
+	}
+	logHuman(sessionlog.Open(dir, r.SessionID), sessionlog.KindAnswer, r)
+	return printRecord(c, r)
+}

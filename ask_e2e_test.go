@@ -31,12 +31,7 @@ func askEnv(t *testing.T) []string {
 
 func maestroCmd(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	path, err := exec.LookPath("maestro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, args...)
-	cmd.Dir = t.TempDir()
+	cmd := binary(t, "maestro", args...)
 	cmd.Env = askEnv(t)
 	return cmd
 }
@@ -93,12 +88,19 @@ func (s *screen) typeLine(t *testing.T, line string) {
 	}
 }
 
-// startAsk starts maestro ask on a terminal of its own; stdin is
-// /dev/null and stdout a buffer, neither of them the terminal.
+// startAsk starts maestro ask on a terminal of its own (see startOnTerminal).
 func startAsk(t *testing.T, args ...string) (*screen, *exec.Cmd, *bytes.Buffer, chan error) {
 	t.Helper()
+	return startOnTerminal(t, append([]string{"ask"}, args...)...)
+}
+
+// startOnTerminal starts maestro with a terminal of its own as its
+// controlling terminal and stderr; stdin is /dev/null and stdout a buffer,
+// neither of them the terminal.
+func startOnTerminal(t *testing.T, args ...string) (*screen, *exec.Cmd, *bytes.Buffer, chan error) {
+	t.Helper()
 	master, slave := openPTY(t, 24, 80)
-	cmd := maestroCmd(t, append([]string{"ask"}, args...)...)
+	cmd := maestroCmd(t, args...)
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, slave
 	// The terminal is fd 2 in the child; Ctty names it there.
@@ -245,19 +247,9 @@ func TestAskWithoutTerminal(t *testing.T) {
 // command's.
 func TestRunAsksOnFailure(t *testing.T) {
 	t.Parallel()
-	master, slave := openPTY(t, 24, 80)
 	report := filepath.Join(t.TempDir(), "report.json")
-	cmd := maestroCmd(t, "run", "--max-attempts", "1", "--on-failure", "ask", "--report", report,
+	scr, cmd, _, done := startOnTerminal(t, "run", "--max-attempts", "1", "--on-failure", "ask", "--report", report,
 		"--", "sh", "-c", "echo '--- FAIL: TestParse' >&2; exit 3")
-	cmd.Stdout, cmd.Stderr = slave, slave
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 2}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	scr := newScreen(master)
 	scr.expect(t, "maestro asks: Tests fail, and retrying did not help.", 1)
 	scr.expect(t, "Your answer, 1 to 4 (Enter for stop here", 1)
 	scr.typeLine(t, "fix the code")

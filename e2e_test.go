@@ -26,7 +26,14 @@ import (
 
 func maestroRun(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	path, err := exec.LookPath("maestro-run")
+	return binary(t, "maestro-run", args...)
+}
+
+// binary is the copy of the binary named name on PATH, run in a new
+// temporary folder.
+func binary(t *testing.T, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	path, err := exec.LookPath(name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -201,6 +203,23 @@ func newConfig() *Config {
 		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
 }
 
+// firstWins adds to have each table of a file that no earlier file
+// defined, parsed by parse, in name order so that the first error reported
+// is the same every time.
+func firstWins[T, V any](have map[string]V, tables map[string]T, parse func(name string) (V, error)) error {
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
+		if _, ok := have[name]; ok {
+			continue
+		}
+		v, err := parse(name)
+		if err != nil {
+			return err
+		}
+		have[name] = v
+	}
+	return nil
+}
+
 func userConfigPath(getenv func(string) string) string {
 	dir := getenv("XDG_CONFIG_HOME")
 	if dir == "" || !filepath.IsAbs(dir) {
@@ -262,35 +281,11 @@ func (c *Config) merge(docs []*document) error {
 			}
 			c.Checkpoints, c.CheckpointsSource, checkpointsSet = cp, d.src, true
 		}
-		pnames := make([]string, 0, len(d.file.Prompts))
-		for name := range d.file.Prompts {
-			pnames = append(pnames, name)
+		if err := firstWins(c.prompts, d.file.Prompts, d.prompt); err != nil {
+			return err
 		}
-		sort.Strings(pnames)
-		for _, name := range pnames {
-			if _, ok := c.prompts[name]; ok {
-				continue
-			}
-			p, err := d.prompt(name)
-			if err != nil {
-				return err
-			}
-			c.prompts[name] = p
-		}
-		names := make([]string, 0, len(d.file.FailureTypes))
-		for name := range d.file.FailureTypes {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			if _, ok := c.types[name]; ok {
-				continue
-			}
-			ft, err := d.failureType(name)
-			if err != nil {
-				return err
-			}
-			c.types[name] = ft
+		if err := firstWins(c.types, d.file.FailureTypes, d.failureType); err != nil {
+			return err
 		}
 	}
 	// A failure type's prompt, and a rule's type, may be defined in another

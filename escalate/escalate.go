@@ -268,6 +268,13 @@ func (s *Store) Get(id string) (*Question, *Record, error) {
 // ErrAnswered says the question has an answer already.
 var ErrAnswered = errors.New("already answered")
 
+// AnswerError is an answer the question does not take: not one of its
+// options, or without the justification it requires. The one who answers
+// can fix it; any other error of Answer is the store's.
+type AnswerError struct{ msg string }
+
+func (e *AnswerError) Error() string { return e.msg }
+
 // Answer records the answer to question id; option is matched as on the
 // terminal (its number or its text).
 func (s *Store) Answer(id, option, justification, by string) (*Record, error) {
@@ -280,10 +287,10 @@ func (s *Store) Answer(id, option, justification, by string) (*Record, error) {
 	}
 	chosen := q.Match(option)
 	if chosen == "" {
-		return nil, fmt.Errorf("%q is not one of the options: %s", option, strings.Join(numbered(q.Options), ", "))
+		return nil, &AnswerError{fmt.Sprintf("%q is not one of the options: %s", option, strings.Join(numbered(q.Options), ", "))}
 	}
 	if q.RequireJustification && strings.TrimSpace(justification) == "" && by != ByTimeout {
-		return nil, errors.New("this question requires a justification: give it with --justification")
+		return nil, &AnswerError{"this question requires a justification: give it with --justification"}
 	}
 	r := q.Answered(chosen, strings.TrimSpace(justification), by, s.Now())
 	data, err := json.Marshal(r)

@@ -56,8 +56,9 @@ type Input struct {
 	Checkpoint string
 	// Store opens the repository; an error when there is none.
 	Store func() (*checkpoint.Store, error)
-	// Ask puts a question to a person; nil when nobody can answer.
-	Ask func(q *escalate.Question) (*escalate.Record, error)
+	// Ask puts a question to a person, giving the default after timeout
+	// (0: none); nil when nobody can answer.
+	Ask func(q *escalate.Question, timeout time.Duration) (*escalate.Record, error)
 	// Progress receives maestro's lines; nil for none.
 	Progress io.Writer
 	Now      func() time.Time
@@ -164,7 +165,7 @@ func ask(in Input, c *catalog.Classification, result resultFunc) Result {
 	issue := fmt.Sprintf("%s (exit %d, %s)", p.Issue, c.ExitCode, c.Describe())
 	q := &escalate.Question{SessionID: in.SessionID, Issue: issue, Options: p.Options, Default: p.Default,
 		RequireJustification: p.RequireJustification, Prompt: p.Name}
-	r, err := in.Ask(q)
+	r, err := in.Ask(q, p.Timeout)
 	if errors.Is(err, escalate.ErrTimeout) {
 		return result(HumanInputRequest, false, nil, "no answer in time, and the prompt %s has no default", p.Name)
 	}

@@ -93,7 +93,7 @@ func TestChainAfterPassOrInterrupt(t *testing.T) {
 	interrupted := failedRun(t, c)
 	interrupted.Interrupted = true
 	for name, in := range map[string]recovery.Input{"passed": passed, "interrupted": interrupted} {
-		in.Ask = func(q *escalate.Question) (*escalate.Record, error) {
+		in.Ask = func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
 			t.Errorf("%s: asked %q", name, q.Issue)
 			return nil, escalate.ErrNoTerminal
 		}
@@ -112,7 +112,7 @@ func TestChainFlaky(t *testing.T) {
 	t.Parallel()
 	in := failedRun(t, defaultConfig(t))
 	in.Outcome = "flaky"
-	in.Ask = func(q *escalate.Question) (*escalate.Record, error) {
+	in.Ask = func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
 		t.Errorf("asked %q after a pass", q.Issue)
 		return nil, escalate.ErrNoTerminal
 	}
@@ -229,8 +229,9 @@ func TestChainAsk(t *testing.T) {
 	var progress strings.Builder
 	in.Progress = &progress
 	var asked *escalate.Question
-	in.Ask = func(q *escalate.Question) (*escalate.Record, error) {
-		asked = q
+	var timeout time.Duration
+	in.Ask = func(q *escalate.Question, d time.Duration) (*escalate.Record, error) {
+		asked, timeout = q, d
 		return q.Answered("fix the test", "the expectation is outdated", escalate.ByHuman, now), nil
 	}
 	rs := recovery.Chain(recovery.Policy{Ask: true}, in)
@@ -247,6 +248,9 @@ func TestChainAsk(t *testing.T) {
 	}
 	if err := asked.Validate(); err != nil {
 		t.Errorf("the question asked is not valid: %v", err)
+	}
+	if timeout != p.Timeout {
+		t.Errorf("asked with timeout %v, want the prompt's %v", timeout, p.Timeout)
 	}
 	if r.StrategyUsed != recovery.HumanInputRequest || !r.Success || r.Message != "answered by human: fix the test" {
 		t.Errorf("Chain = %+v", r)
@@ -267,17 +271,19 @@ func TestChainAskFails(t *testing.T) {
 	c := defaultConfig(t)
 	tests := []struct {
 		name        string
-		ask         func(q *escalate.Question) (*escalate.Record, error)
+		ask         func(q *escalate.Question, _ time.Duration) (*escalate.Record, error)
 		failureType string
 		want        string
 	}{
 		{name: "nobody to ask", want: "nobody can answer: no terminal, or $CI is set"},
 		{name: "timeout without default", want: "no answer in time, and the prompt test_failure has no default",
-			ask: func(q *escalate.Question) (*escalate.Record, error) { return nil, escalate.ErrTimeout }},
+			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) { return nil, escalate.ErrTimeout }},
 		{name: "terminal gone", want: escalate.ErrNoTerminal.Error(),
-			ask: func(q *escalate.Question) (*escalate.Record, error) { return nil, escalate.ErrNoTerminal }},
+			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
+				return nil, escalate.ErrNoTerminal
+			}},
 		{name: "a type without prompt", failureType: "mystery", want: "failure type mystery has no escalation prompt",
-			ask: func(q *escalate.Question) (*escalate.Record, error) {
+			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
 				t.Errorf("asked %q for a type without a prompt", q.Issue)
 				return nil, nil
 			}},

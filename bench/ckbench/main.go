@@ -35,7 +35,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -50,6 +49,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/maestro-recovery/maestro/bench/internal/kv"
 )
 
 func main() {
@@ -167,50 +168,6 @@ func statsOf(t []time.Duration) stats {
 	st.p10, st.p90 = s[len(s)/10], s[len(s)*9/10]
 	st.min, st.max = s[0], s[len(s)-1]
 	return st
-}
-
-func appendKV(path string, lines ...string) error {
-	if path == "" {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(f, strings.Join(lines, "\n")+"\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func readKV(path string) (map[string]string, error) {
-	m := map[string]string{}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok && k != "goal" {
-			m[k] = v
-		}
-	}
-	return m, sc.Err()
-}
-
-// goal is one line of measure's summary: section, what, measured, target
-// ("(check)" in it for a check), met.
-func goal(section, what, measured, target, met string) string {
-	return "goal=" + strings.Join([]string{section, what, measured, target, met}, "|")
-}
-
-func yesNo(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "NO"
 }
 
 // thousands writes n with commas: 10,000.
@@ -420,7 +377,7 @@ func commits(args []string) error {
 	q := ms(s[1].median) / ms(s[0].median)
 	qt := s[1].total.Seconds() / s[0].total.Seconds()
 	fmt.Printf("    %-*s %37.2fx  (totals %.2fx; + %.2f ms a commit)   goal <= %.2fx: %s\n",
-		w-2, "hook / no hook (medians)", q, qt, ms(s[1].median-s[0].median), *goalRatio, yesNo(q <= *goalRatio))
+		w-2, "hook / no hook (medians)", q, qt, ms(s[1].median-s[0].median), *goalRatio, kv.YesNo(q <= *goalRatio))
 	okCount := gained[1] == *n && gained[0] == 0
 	if okCount {
 		fmt.Printf("    the hooked repository gained %d checkpoints (maestro list --json), the other none: as expected\n", gained[1])
@@ -428,15 +385,15 @@ func commits(args []string) error {
 		fmt.Printf("    CHECK FAILED: the hooked repository gained %d checkpoints (expected %d), the other %d (expected 0)\n", gained[1], *n, gained[0])
 	}
 	k := *key + "."
-	return appendKV(*kvPath,
+	return kv.Append(*kvPath,
 		fmt.Sprintf("%splain.median_ms=%.6f", k, ms(s[0].median)),
 		fmt.Sprintf("%shooked.median_ms=%.6f", k, ms(s[1].median)),
 		fmt.Sprintf("%splain.total_s=%.6f", k, s[0].total.Seconds()),
 		fmt.Sprintf("%shooked.total_s=%.6f", k, s[1].total.Seconds()),
 		fmt.Sprintf("%sratio=%.6f", k, q),
 		fmt.Sprintf("%scheckpoints=%d", k, gained[1]),
-		goal("hook", *label+": commit with hook / without", fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *goalRatio), yesNo(q <= *goalRatio)),
-		goal("hook", *label+": new checkpoints after "+strconv.Itoa(*n)+" commits", strconv.Itoa(gained[1]), "= "+strconv.Itoa(*n)+" (check)", yesNo(okCount)))
+		kv.Goal("hook", *label+": commit with hook / without", fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *goalRatio), kv.YesNo(q <= *goalRatio)),
+		kv.Goal("hook", *label+": new checkpoints after "+strconv.Itoa(*n)+" commits", strconv.Itoa(gained[1]), "= "+strconv.Itoa(*n)+" (check)", kv.YesNo(okCount)))
 }
 
 // ---------------------------------------------------------------- scale
@@ -480,11 +437,11 @@ func cpseries(args []string) error {
 	st := statsOf(sel)
 	fmt.Printf("    %s ms\n", strings.Join(line, ", "))
 	if *idsPath != "" {
-		if err := appendKV(*idsPath, ids...); err != nil {
+		if err := kv.Append(*idsPath, ids...); err != nil {
 			return err
 		}
 	}
-	return appendKV(*kvPath, fmt.Sprintf("%s.median_ms=%.6f", *key, ms(st.median)))
+	return kv.Append(*kvPath, fmt.Sprintf("%s.median_ms=%.6f", *key, ms(st.median)))
 }
 
 // fabricate adds n checkpoints of session with plain git: each record is
@@ -632,7 +589,7 @@ func listcheck(args []string) error {
 	} else {
 		fmt.Printf("  CHECK FAILED: maestro list --json --session-id %s: %s\n", *session, strings.Join(problems, "; "))
 	}
-	return appendKV(*kvPath, goal("scale", "maestro list --json returns every record", thousands(len(recs)), "= "+thousands(*want)+" (check)", yesNo(ok)))
+	return kv.Append(*kvPath, kv.Goal("scale", "maestro list --json returns every record", thousands(len(recs)), "= "+thousands(*want)+" (check)", kv.YesNo(ok)))
 }
 
 func ratio(args []string) error {
@@ -646,12 +603,12 @@ func ratio(args []string) error {
 	label := fs.String("label", "", "printed label (default: -what)")
 	info := fs.Bool("info", false, "informational: no goal")
 	fs.Parse(args)
-	kv, err := readKV(*kvPath)
+	res, err := kv.Read(*kvPath)
 	if err != nil {
 		return err
 	}
 	get := func(k string) (float64, error) {
-		v, err := strconv.ParseFloat(kv[k], 64)
+		v, err := strconv.ParseFloat(res.Values[k], 64)
 		if err != nil {
 			return 0, fmt.Errorf("ratio: %s has no number for %s", *kvPath, k)
 		}
@@ -671,10 +628,10 @@ func ratio(args []string) error {
 	}
 	if *info {
 		fmt.Printf("  %-44s %7.2fx   (%.2f ms vs %.2f ms)   no goal\n", *label, q, a, b)
-		return appendKV(*kvPath, goal(*section, *what, fmt.Sprintf("%.2fx", q), "none (info)", "-"))
+		return kv.Append(*kvPath, kv.Goal(*section, *what, fmt.Sprintf("%.2fx", q), "none (info)", "-"))
 	}
-	fmt.Printf("  %-44s %7.2fx   (%.2f ms vs %.2f ms)   goal <= %.2fx: %s\n", *label, q, a, b, *g, yesNo(q <= *g))
-	return appendKV(*kvPath, goal(*section, *what, fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *g), yesNo(q <= *g)))
+	fmt.Printf("  %-44s %7.2fx   (%.2f ms vs %.2f ms)   goal <= %.2fx: %s\n", *label, q, a, b, *g, kv.YesNo(q <= *g))
+	return kv.Append(*kvPath, kv.Goal(*section, *what, fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *g), kv.YesNo(q <= *g)))
 }
 
 // ---------------------------------------------------------------- rollback
@@ -773,8 +730,8 @@ func rollback(args []string) error {
 	if failure != nil {
 		fmt.Printf("  CHECK FAILED: %v\n", failure)
 		fmt.Println("  (the rollback figures are left out: the steps no longer start from the same state)")
-		return appendKV(*kvPath,
-			goal("rollback", "HEAD, branch and clean tree after each step", "failed", "all (check)", "NO"))
+		return kv.Append(*kvPath,
+			kv.Goal("rollback", "HEAD, branch and clean tree after each step", "failed", "all (check)", "NO"))
 	}
 	fmt.Printf("  %-36s %-7s  %9s  %7s  %7s  %14s\n", "", "", "median ms", "min ms", "max ms", "then status ms")
 	for _, o := range []*op{resetA, rb, resetB, undo} {
@@ -789,11 +746,11 @@ func rollback(args []string) error {
 		m, base := ms(statsOf(p[0].times).median), ms(statsOf(p[1].times).median)
 		q := m / base
 		what := strings.Fields(p[0].name)[1] + " / git reset --hard (" + p[0].dir + ")"
-		fmt.Printf("  %-44s %7.2fx   (%.1f ms vs %.1f ms)   goal <= %.2fx: %s\n", what, q, m, base, *g, yesNo(q <= *g))
+		fmt.Printf("  %-44s %7.2fx   (%.1f ms vs %.1f ms)   goal <= %.2fx: %s\n", what, q, m, base, *g, kv.YesNo(q <= *g))
 		key := "rollback." + strings.Fields(p[0].name)[1]
 		lines = append(lines, fmt.Sprintf("%s.median_ms=%.6f", key, m), fmt.Sprintf("%s.reset_median_ms=%.6f", key, base),
-			goal("rollback", "maestro "+what, fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *g), yesNo(q <= *g)))
+			kv.Goal("rollback", "maestro "+what, fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *g), kv.YesNo(q <= *g)))
 	}
-	lines = append(lines, goal("rollback", "HEAD, branch and clean tree after each step", fmt.Sprintf("%d steps ok", 4*(*rounds+*warmup)), "all (check)", "yes"))
-	return appendKV(*kvPath, lines...)
+	lines = append(lines, kv.Goal("rollback", "HEAD, branch and clean tree after each step", fmt.Sprintf("%d steps ok", 4*(*rounds+*warmup)), "all (check)", "yes"))
+	return kv.Append(*kvPath, lines...)
 }

@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -40,6 +39,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/maestro-recovery/maestro/bench/internal/kv"
 )
 
 func main() {
@@ -72,76 +73,6 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: measure stamp|startup|stream|genlog|schedule|summary ... (see the source)")
 	os.Exit(2)
-}
-
-// ---------------------------------------------------------------- kv file
-
-type kvFile struct {
-	path   string
-	values map[string]string
-	goals  []string
-}
-
-func readKV(path string) (*kvFile, error) {
-	kv := &kvFile{path: path, values: map[string]string{}}
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return kv, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok {
-			continue
-		}
-		if k == "goal" {
-			kv.goals = append(kv.goals, v)
-		} else {
-			kv.values[k] = v
-		}
-	}
-	return kv, sc.Err()
-}
-
-func (kv *kvFile) float(key string) (float64, bool) {
-	s, ok := kv.values[key]
-	if !ok {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	return f, err == nil
-}
-
-func appendKV(path string, lines ...string) error {
-	if path == "" {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(f, strings.Join(lines, "\n")+"\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// goal records one line of the final summary: section, what, measured,
-// target and whether it was met ("yes", "NO" or "n/a").
-func goal(section, what, measured, target, met string) string {
-	return "goal=" + strings.Join([]string{section, what, measured, target, met}, "|")
-}
-
-func yesNo(ok bool) string {
-	if ok {
-		return "yes"
-	}
-	return "NO"
 }
 
 // ---------------------------------------------------------------- stamp
@@ -190,11 +121,11 @@ func startup(args []string) error {
 	floorGoal := fs.Float64("floor-goal-ms", 1, "goal: maestro-run at most this many ms above execfloor")
 	retryGoal := fs.Float64("retry-goal", 1.5, "goal: maestro-run at most this many times retry")
 	fs.Parse(args)
-	kv, err := readKV(*kvPath)
+	res, err := kv.Read(*kvPath)
 	if err != nil {
 		return err
 	}
-	get := func(name string) (float64, bool) { return kv.float("startup." + name + ".median_ms") }
+	get := func(name string) (float64, bool) { return res.Float("startup." + name + ".median_ms") }
 	m, ok := get("maestro_run")
 	if !ok {
 		return fmt.Errorf("%s has no startup.maestro_run.median_ms", *kvPath)
@@ -208,21 +139,21 @@ func startup(args []string) error {
 	if f, ok := get("execfloor"); ok {
 		d := m - f
 		ok := d <= *floorGoal
-		figure("maestro-run - execfloor", fmt.Sprintf("%+.3f ms", d), fmt.Sprintf("goal <= %.1f ms: %s", *floorGoal, yesNo(ok)))
+		figure("maestro-run - execfloor", fmt.Sprintf("%+.3f ms", d), fmt.Sprintf("goal <= %.1f ms: %s", *floorGoal, kv.YesNo(ok)))
 		lines = append(lines, fmt.Sprintf("startup.maestro_minus_execfloor.ms=%.6f", d),
-			goal("start-up", "maestro-run minus execfloor", fmt.Sprintf("%+.3f ms", d), fmt.Sprintf("<= %.1f ms", *floorGoal), yesNo(ok)))
+			kv.Goal("start-up", "maestro-run minus execfloor", fmt.Sprintf("%+.3f ms", d), fmt.Sprintf("<= %.1f ms", *floorGoal), kv.YesNo(ok)))
 	}
 	if r, ok := get("retry"); ok {
 		q := m / r
 		ok := q <= *retryGoal
-		figure("maestro-run / retry", fmt.Sprintf("%.2fx", q), fmt.Sprintf("goal <= %.2fx: %s", *retryGoal, yesNo(ok)))
+		figure("maestro-run / retry", fmt.Sprintf("%.2fx", q), fmt.Sprintf("goal <= %.2fx: %s", *retryGoal, kv.YesNo(ok)))
 		lines = append(lines, fmt.Sprintf("startup.maestro_vs_retry.ratio=%.6f", q),
-			goal("start-up", "maestro-run / Debian retry", fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *retryGoal), yesNo(ok)))
+			kv.Goal("start-up", "maestro-run / Debian retry", fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *retryGoal), kv.YesNo(ok)))
 	} else {
 		figure("maestro-run / retry", "-", "not measured: Debian's retry is missing")
-		lines = append(lines, goal("start-up", "maestro-run / Debian retry", "-", fmt.Sprintf("<= %.2fx", *retryGoal), "n/a"))
+		lines = append(lines, kv.Goal("start-up", "maestro-run / Debian retry", "-", fmt.Sprintf("<= %.2fx", *retryGoal), "n/a"))
 	}
-	return appendKV(*kvPath, lines...)
+	return kv.Append(*kvPath, lines...)
 }
 
 // ---------------------------------------------------------------- stream
@@ -420,18 +351,18 @@ func stream(args []string) error {
 		ratio := float64(rows[i].median) / float64(base)
 		mib := float64(rows[i].rssMax) / 1024
 		rok, mok := ratio <= *ratioGoal, mib <= *rssGoal
-		ratioNote, ratioTarget, ratioMet := fmt.Sprintf("goal <= %.2fx: %s", *ratioGoal, yesNo(rok)), fmt.Sprintf("<= %.2fx", *ratioGoal), yesNo(rok)
+		ratioNote, ratioTarget, ratioMet := fmt.Sprintf("goal <= %.2fx: %s", *ratioGoal, kv.YesNo(rok)), fmt.Sprintf("<= %.2fx", *ratioGoal), kv.YesNo(rok)
 		if *ratioGoal <= 0 { // no goal: a figure for reference
 			ratioNote, ratioTarget, ratioMet = "for reference", "-", "-"
 		}
 		figure(p.name+" / "+ps[0].name+" (medians)", fmt.Sprintf("%.2fx", ratio), ratioNote)
 		figure(p.name+" / "+ps[0].name+" (fastest runs)", fmt.Sprintf("%.2fx", float64(rows[i].min)/float64(rows[0].min)), "for reference")
-		figure(p.name+" peak RSS", fmt.Sprintf("%.1f MiB", mib), fmt.Sprintf("goal <= %.0f MiB: %s", *rssGoal, yesNo(mok)))
+		figure(p.name+" peak RSS", fmt.Sprintf("%.1f MiB", mib), fmt.Sprintf("goal <= %.0f MiB: %s", *rssGoal, kv.YesNo(mok)))
 		lines = append(lines,
-			goal(*section, sizeLabel(*size)+" "+*label, fmt.Sprintf("%.2fx", ratio), ratioTarget, ratioMet),
-			goal(*section, *rssLabel, fmt.Sprintf("%.1f MiB", mib), fmt.Sprintf("<= %.0f MiB", *rssGoal), yesNo(mok)))
+			kv.Goal(*section, sizeLabel(*size)+" "+*label, fmt.Sprintf("%.2fx", ratio), ratioTarget, ratioMet),
+			kv.Goal(*section, *rssLabel, fmt.Sprintf("%.1f MiB", mib), fmt.Sprintf("<= %.0f MiB", *rssGoal), kv.YesNo(mok)))
 	}
-	return appendKV(*kvPath, lines...)
+	return kv.Append(*kvPath, lines...)
 }
 
 func medianDur(t []time.Duration) time.Duration {
@@ -570,10 +501,10 @@ func schedule(args []string) error {
 	tol, dtol := ms(tolerance.Seconds()), ms(durTolerance.Seconds())
 	n := len(ex.Retries)
 	okMeas, okRep, okDur, okPlan := worstMeas <= tol, worstRep <= tol, worstDur <= dtol, worstPlan <= 1
-	figure("measured delays: largest abs(diff)", fmt.Sprintf("%.1f ms", worstMeas), fmt.Sprintf("goal each <= %.0f ms: %s", tol, yesNo(okMeas)))
-	figure("report delays: largest abs(diff)", fmt.Sprintf("%.1f ms", worstRep), fmt.Sprintf("goal each <= %.0f ms: %s", tol, yesNo(okRep)))
-	figure("report planned delays: off by", fmt.Sprintf("%.1f ms", worstPlan), fmt.Sprintf("check <= 1 ms: %s", yesNo(okPlan)))
-	figure("report duration_seconds: off by", fmt.Sprintf("%.1f ms", worstDur), fmt.Sprintf("check <= %.0f ms: %s", dtol, yesNo(okDur)))
+	figure("measured delays: largest abs(diff)", fmt.Sprintf("%.1f ms", worstMeas), fmt.Sprintf("goal each <= %.0f ms: %s", tol, kv.YesNo(okMeas)))
+	figure("report delays: largest abs(diff)", fmt.Sprintf("%.1f ms", worstRep), fmt.Sprintf("goal each <= %.0f ms: %s", tol, kv.YesNo(okRep)))
+	figure("report planned delays: off by", fmt.Sprintf("%.1f ms", worstPlan), fmt.Sprintf("check <= 1 ms: %s", kv.YesNo(okPlan)))
+	figure("report duration_seconds: off by", fmt.Sprintf("%.1f ms", worstDur), fmt.Sprintf("check <= %.0f ms: %s", dtol, kv.YesNo(okDur)))
 	if !okDur {
 		fmt.Println("  (duration_seconds does not match how long the attempts ran: report-based delays are off by as much)")
 	}
@@ -581,11 +512,11 @@ func schedule(args []string) error {
 		fmt.Sprintf("schedule.measured_worst_abs_diff_ms=%.3f", worstMeas),
 		fmt.Sprintf("schedule.report_worst_abs_diff_ms=%.3f", worstRep),
 		fmt.Sprintf("schedule.report_duration_worst_abs_diff_ms=%.3f", worstDur),
-		goal("schedule", fmt.Sprintf("%d delays as measured, largest abs(diff)", n), fmt.Sprintf("%.1f ms", worstMeas), fmt.Sprintf("<= %.0f ms", tol), yesNo(okMeas)),
-		goal("schedule", fmt.Sprintf("%d delays from --report, largest abs(diff)", n), fmt.Sprintf("%.1f ms", worstRep), fmt.Sprintf("<= %.0f ms", tol), yesNo(okRep)),
-		goal("schedule", "report's planned delays vs --explain", fmt.Sprintf("%.1f ms", worstPlan), "<= 1 ms (check)", yesNo(okPlan)),
-		goal("schedule", "report's duration_seconds vs real run time", fmt.Sprintf("%.1f ms", worstDur), fmt.Sprintf("<= %.0f ms (check)", dtol), yesNo(okDur)))
-	return appendKV(*kvPath, lines...)
+		kv.Goal("schedule", fmt.Sprintf("%d delays as measured, largest abs(diff)", n), fmt.Sprintf("%.1f ms", worstMeas), fmt.Sprintf("<= %.0f ms", tol), kv.YesNo(okMeas)),
+		kv.Goal("schedule", fmt.Sprintf("%d delays from --report, largest abs(diff)", n), fmt.Sprintf("%.1f ms", worstRep), fmt.Sprintf("<= %.0f ms", tol), kv.YesNo(okRep)),
+		kv.Goal("schedule", "report's planned delays vs --explain", fmt.Sprintf("%.1f ms", worstPlan), "<= 1 ms (check)", kv.YesNo(okPlan)),
+		kv.Goal("schedule", "report's duration_seconds vs real run time", fmt.Sprintf("%.1f ms", worstDur), fmt.Sprintf("<= %.0f ms (check)", dtol), kv.YesNo(okDur)))
+	return kv.Append(*kvPath, lines...)
 }
 
 // ---------------------------------------------------------------- summary
@@ -594,13 +525,13 @@ func summary(args []string) error {
 	fs := flag.NewFlagSet("summary", flag.ExitOnError)
 	kvPath := fs.String("kv", "", "key=value `file` the other subcommands wrote")
 	fs.Parse(args)
-	kv, err := readKV(*kvPath)
+	res, err := kv.Read(*kvPath)
 	if err != nil {
 		return err
 	}
 	heads := []string{"section", "figure", "measured", "goal", "met"}
 	rows := [][]string{}
-	for _, g := range kv.goals {
+	for _, g := range res.Goals {
 		f := strings.Split(g, "|")
 		if len(f) == len(heads) {
 			rows = append(rows, f)

@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/maestro-recovery/maestro/bench/internal/kv"
 )
 
 type result struct {
@@ -143,20 +145,13 @@ func median(t []time.Duration) time.Duration {
 	return (t[len(t)/2-1] + t[len(t)/2]) / 2
 }
 
+// writeKV appends each command's figures to the results file.
 func writeKV(path, prefix string, results []result) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
+	var lines []string
 	for _, r := range results {
 		k := prefix + "." + r.Name + "."
-		fmt.Fprintf(&b, "%smedian_ms=%.6f\n%smean_ms=%.6f\n%sp10_ms=%.6f\n%sp90_ms=%.6f\n%sratio=%.6f\n",
-			k, r.MedianMS, k, r.MeanMS, k, r.P10MS, k, r.P90MS, k, r.Ratio)
+		lines = append(lines, fmt.Sprintf("%smedian_ms=%.6f", k, r.MedianMS), fmt.Sprintf("%smean_ms=%.6f", k, r.MeanMS),
+			fmt.Sprintf("%sp10_ms=%.6f", k, r.P10MS), fmt.Sprintf("%sp90_ms=%.6f", k, r.P90MS), fmt.Sprintf("%sratio=%.6f", k, r.Ratio))
 	}
-	if _, err := f.WriteString(b.String()); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return kv.Append(path, lines...)
 }

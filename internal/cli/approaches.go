@@ -22,7 +22,7 @@ func (e *env) catalogCommands() []*ucli.Command {
 			UsageText: "maestro approaches [--failure-type T] [--json]",
 			Flags: []ucli.Flag{
 				&ucli.StringFlag{Name: "failure-type", Aliases: []string{"t"}, Usage: "the failure type `T`"},
-				&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+				configFlag,
 				jsonFlag,
 			},
 			OnUsageError: commandUsageError("approaches"),
@@ -39,7 +39,7 @@ failure type, whether it is transient, the pattern and the line that matched,
 and the approaches.`,
 			Flags: []ucli.Flag{
 				&ucli.StringFlag{Name: "exit-code", Usage: "the command's exit code `N` (default 1)"},
-				&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+				configFlag,
 				jsonFlag,
 			},
 			OnUsageError: commandUsageError("classify"),

@@ -53,7 +53,7 @@ without a default, 5 nobody can answer, 1 failed, 2 usage.`,
 				&ucli.StringFlag{Name: "prompt", Usage: "take issue, options, default, justification and timeout from [prompts.`NAME`] of recovery.toml"},
 				&ucli.StringFlag{Name: "no-tty", Usage: "without a terminal, `POLICY`: default, fail or defer (default: default when there is a default, else fail)"},
 				&ucli.StringFlag{Name: "wait", Usage: "wait for the answer to the deferred question `ID`"},
-				&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+				configFlag,
 				jsonFlag,
 			},
 			OnUsageError: commandUsageError("ask"),
@@ -261,11 +261,11 @@ func logHuman(log *sessionlog.Log, kind string, r *escalate.Record) {
 
 // terminalAsker is how maestro run --on-failure ask reaches a person: on
 // the controlling terminal, or not at all (nil).
-func (e *env) terminalAsker(session string) func(q *escalate.Question) (*escalate.Record, error) {
+func (e *env) terminalAsker(session string) func(q *escalate.Question, timeout time.Duration) (*escalate.Record, error) {
 	if escalate.Unattended(os.Getenv) {
 		return nil
 	}
-	return func(q *escalate.Question) (*escalate.Record, error) {
+	return func(q *escalate.Question, timeout time.Duration) (*escalate.Record, error) {
 		tty, err := escalate.OpenTerminal(os.Getenv)
 		if err != nil {
 			return nil, err
@@ -277,15 +277,6 @@ func (e *env) terminalAsker(session string) func(q *escalate.Question) (*escalat
 		}
 		q.AskedAt = time.Now().UTC()
 		q.ID = ids.New("q-", q.AskedAt)
-		timeout := time.Duration(0)
-		if q.Prompt != "" {
-			cfg, err := catalog.Load(catalog.Options{Default: e.defaultCatalog})
-			if err == nil {
-				if prompts, err := cfg.Prompts(); err == nil {
-					timeout = prompts[q.Prompt].Timeout
-				}
-			}
-		}
 		return askOn(tty, q, timeout, sessionlog.Open(dir, session))
 	}
 }
@@ -293,7 +284,7 @@ func (e *env) terminalAsker(session string) func(q *escalate.Question) (*escalat
 func (e *env) wait(c *ucli.Context, store *escalate.Store, id string, timeout time.Duration) error {
 	q, _, err := store.Get(id)
 	if errors.Is(err, escalate.ErrNoQuestion) {
-		return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: []string{"'maestro questions' lists the open ones"}}
+		return noQuestion(id)
 	}
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
@@ -360,6 +351,10 @@ func (e *env) questions(c *ucli.Context) error {
 	return w.Flush()
 }
 
+func noQuestion(id string) error {
+	return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: []string{"'maestro questions' lists the open ones"}}
+}
+
 func (e *env) answer(c *ucli.Context) error {
 	if c.NArg() != 2 {
 		return usageError(ExitUsage, "answer", errors.New("give the question's id and the option: maestro answer ID OPTION"))
@@ -371,13 +366,16 @@ func (e *env) answer(c *ucli.Context) error {
 	}
 	store := escalate.NewStore(dir)
 	r, err := store.Answer(id, option, c.String("justification"), escalate.ByAsync)
+	var bad *escalate.AnswerError
 	switch {
 	case errors.Is(err, escalate.ErrNoQuestion):
-		return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: []string{"'maestro questions' lists the open ones"}}
+		return noQuestion(id)
 	case errors.Is(err, escalate.ErrAnswered):
 		return &Error{Code: ExitFailed, Err: fmt.Errorf("question %s is answered already: %s (by %s)", id, r.Option, r.AnsweredBy)}
-	case err != nil:
+	case errors.As(err, &bad):
 		return usageError(ExitUsage, "answer", err)
+	case err != nil:
+		return &Error{Code: ExitFailed, Err: err}
 	}
 	logHuman(sessionlog.Open(dir, r.SessionID), sessionlog.KindAnswer, r)
 	return printRecord(c, r)

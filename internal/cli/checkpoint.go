@@ -25,8 +25,14 @@ func sessionFlag() *ucli.StringFlag {
 }
 
 func sessionID(c *ucli.Context) string {
-	if s := c.String("session-id"); c.IsSet("session-id") {
-		return s
+	return sessionOr(c.String("session-id"), c.IsSet("session-id"))
+}
+
+// sessionOr is the session a command works in: flag when it was given,
+// else $MAESTRO_SESSION_ID, else "default".
+func sessionOr(flag string, given bool) string {
+	if given {
+		return flag
 	}
 	if s := os.Getenv("MAESTRO_SESSION_ID"); s != "" {
 		return s
@@ -35,6 +41,9 @@ func sessionID(c *ucli.Context) string {
 }
 
 var jsonFlag = &ucli.BoolFlag{Name: "json", Usage: "print one JSON document"}
+
+// configFlag is --config, for the commands that read the configuration.
+var configFlag = &ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"}
 
 // storeError maps what the checkpoint package returns to maestro's exit
 // codes: an invalid id is a usage error, a refusal or a git failure a
@@ -155,7 +164,7 @@ pruned checkpoints are kept in a prune event.`,
 				&ucli.StringFlag{Name: "keep", Usage: "keep the newest `N` of each session (0 keeps all)"},
 				&ucli.StringFlag{Name: "older-than", Usage: "drop those older than `DURATION` (\"720h\")"},
 				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be pruned"},
-				&ucli.StringFlag{Name: "config", Usage: "read `FILE` first, before the other configuration files"},
+				configFlag,
 				jsonFlag,
 			},
 			OnUsageError: commandUsageError("prune"),

@@ -24,8 +24,8 @@ $XDG_CONFIG_HOME/maestro/recovery.toml (~/.config when unset), then the
 default built into maestro. Each table comes from the first file that has it;
 rules add up, earlier files' first. The output is itself a valid recovery.toml.`,
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "config", Usage: "read `FILE` first"},
-			&ucli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+			configFlag,
+			jsonFlag,
 			&ucli.BoolFlag{Name: "default", Usage: "print the built-in recovery.toml, a starting point for your own"},
 		},
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {

@@ -102,13 +102,7 @@ func (e *env) run(f *runFlags, args []string) error {
 	if err != nil {
 		return usageError(ExitRunFailed, "run", fmt.Errorf("--on-failure: %w", err))
 	}
-	session := f.sessionID
-	if session == "" {
-		session = os.Getenv("MAESTRO_SESSION_ID")
-	}
-	if session == "" {
-		session = "default"
-	}
+	session := sessionOr(f.sessionID, f.sessionID != "")
 	if err := checkpoint.ValidateID("session id", session); err != nil {
 		return usageError(ExitRunFailed, "run", err)
 	}

@@ -21,7 +21,9 @@
 # benchmark itself cannot run.
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_HOOK_COMMITS (100),
-# BENCH_CHECKPOINTS (10000), BENCH_LIST_RUNS (9), BENCH_ROLLBACK_ROUNDS (5).
+# BENCH_CHECKPOINTS (10000), BENCH_LIST_RUNS (9), BENCH_ROLLBACK_ROUNDS (5),
+# BENCH_BASELINE=REV (also build revision REV of this repository and time
+# its post-commit hook against this build's, alternately: 1.x).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +70,20 @@ for h in ckbench timeit measure; do
   (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{ckbench,timeit,measure}"
+# The previous build, for the hook against it: the revision's own
+# install.sh on its own sources, exported with git archive so that the
+# repository is left as it is.
+base_bin=
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  base_rev=$(git -C "$root" rev-parse --verify --end-of-options "${BENCH_BASELINE}^{commit}") ||
+    die "BENCH_BASELINE=$BENCH_BASELINE is not a commit of $root"
+  mkdir -p "$work/base-src"
+  git -C "$root" archive "$base_rev" | tar -x -C "$work/base-src"
+  PREFIX=$work/base-prefix "$work/base-src/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e '/hint: add it/d' -e 's/^/  baseline: /'
+  base_bin=$work/base-prefix/bin/maestro
+  [ -x "$base_bin" ] || die "the baseline's install.sh did not install $base_bin"
+  say "  baseline: ${BENCH_BASELINE} = ${base_rev:0:12}"
+fi
 
 # The hook calls maestro from PATH: this one first. No user configuration:
 # neither maestro's nor git's (a global core.hooksPath or commit signing
@@ -122,6 +138,21 @@ hook_test() { # NAME DIRS PER LABEL
 hook_test small 1 10 "10 files"
 say
 hook_test large "$big_dirs" "$big_per" "$(commas "$big_files") files in $big_dirs folders"
+if [ -n "$base_bin" ]; then
+  say
+  say "  The same commits with the hook of ${BENCH_BASELINE} (its own 'git maestro install', its shim"
+  say "  calling its binary) against this build's hook, alternately, 10 files:"
+  "$ck" mkrepo -dir "$work/hook-base" -dirs 1 -per 10
+  cp -a "$work/hook-base" "$work/hook-new"
+  (cd "$work/hook-base" && "$base_bin" install >/dev/null)
+  sed -i.orig "s#maestro hook #$base_bin hook #" "$work/hook-base/.git/hooks/post-commit"
+  rm -f "$work/hook-base/.git/hooks/post-commit.orig"
+  grep -q "$base_bin hook" "$work/hook-base/.git/hooks/post-commit" || die "could not point the baseline's hook at $base_bin"
+  (cd "$work/hook-new" && git maestro install >/dev/null)
+  "$ck" commits -plain "$work/hook-base" -hooked "$work/hook-new" -n "$hook_commits" \
+    -label "10 files" -key hook.baseline -kv "$kv" -goal 1.05 -baseline
+  rm -rf "$work/hook-base" "$work/hook-new"
+fi
 
 fab=$((total_cps - 15))
 section "2. scale: the $(commas "$total_cps")th checkpoint against the 10th; list against for-each-ref"

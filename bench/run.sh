@@ -12,7 +12,10 @@
 # status is 0 unless the benchmark itself cannot run.
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_STARTUP_RUNS, BENCH_STREAM_RUNS,
-# BENCH_STREAM_BYTES and BENCH_CLASSIFY_BYTES (default 1073741824 = 1 GiB). Needs Go; installs Debian's
+# BENCH_STREAM_BYTES and BENCH_CLASSIFY_BYTES (default 1073741824 = 1 GiB),
+# BENCH_BASELINE=REV (also build revision REV of this repository, the same
+# way, and time its maestro-run in the same start-up rounds: a regression
+# shows as a ratio above 1). Needs Go; installs Debian's
 # retry with apt-get when it is missing (sudo when not root) and says so.
 set -euo pipefail
 
@@ -62,10 +65,24 @@ PREFIX=$work/prefix "$root/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e
 mr=$work/prefix/bin/maestro-run
 [ -x "$mr" ] || die "install.sh did not install $mr"
 # The helpers, built like maestro (the floor must not be handicapped).
-for h in execfloor timeit measure; do
+for h in execfloor timeit measure ckbench; do
   (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
 done
-say "  helpers: $bin/{execfloor,timeit,measure}"
+say "  helpers: $bin/{execfloor,timeit,measure,ckbench}"
+# The previous build, for the start-up figure against it: the revision's
+# own install.sh on its own sources, exported with git archive so that the
+# repository is left as it is.
+base_mr=
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  base_rev=$(git -C "$root" rev-parse --verify --end-of-options "${BENCH_BASELINE}^{commit}") ||
+    die "BENCH_BASELINE=$BENCH_BASELINE is not a commit of $root"
+  mkdir -p "$work/base-src"
+  git -C "$root" archive "$base_rev" | tar -x -C "$work/base-src"
+  PREFIX=$work/base-prefix "$work/base-src/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e '/hint: add it/d' -e 's/^/  baseline: /'
+  base_mr=$work/base-prefix/bin/maestro-run
+  [ -x "$base_mr" ] || die "the baseline's install.sh did not install $base_mr"
+  say "  baseline: ${BENCH_BASELINE} = ${base_rev:0:12}"
+fi
 
 # Measure in an empty folder outside any repository, with no user
 # configuration: the plain path every maestro-run takes.
@@ -87,8 +104,15 @@ startup_cmds=("true=$true_bin" "execfloor=$bin/execfloor $true_bin")
 # Debian's retry: -t 1 is one try (-t counts tries, not retries).
 [ -n "$retry" ] && startup_cmds+=("retry=$retry -t 1 -- $true_bin")
 startup_cmds+=("maestro_run=$mr $true_bin")
+[ -n "$base_mr" ] && startup_cmds+=("maestro_run_baseline=$base_mr $true_bin")
 "$bin/timeit" -n "$startup_runs" -warmup "$startup_warmup" -kv "$kv" -prefix startup "${startup_cmds[@]}"
 "$bin/measure" startup -kv "$kv" -floor-goal-ms 1 -retry-goal 1.5
+if [ -n "$base_mr" ]; then
+  # Unchanged start-up is the goal; 3% is about what these medians move
+  # between runs of the same binary on this kind of machine.
+  "$bin/ckbench" ratio -kv "$kv" -num startup.maestro_run.median_ms -den startup.maestro_run_baseline.median_ms \
+    -goal 1.03 -section start-up -what "maestro-run true: this build / ${BENCH_BASELINE} (medians)"
+fi
 
 section "2. streaming $((stream_bytes >> 20)) MiB of stdout, piped on to cat, $stream_runs interleaved runs of each"
 stream_cmds=('cat=head -c $BYTES /dev/zero | cat | cat' "maestro=$mr -- head -c \$BYTES /dev/zero | cat")

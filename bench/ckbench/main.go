@@ -304,6 +304,9 @@ func commits(args []string) error {
 	kvPath := fs.String("kv", "", "key=value `file`")
 	goalRatio := fs.Float64("goal", 1.5, "goal: hook / no hook at most this")
 	session := fs.String("session", "default", "the session the hook writes to")
+	// -baseline: both repositories have a hook, -plain's being a previous
+	// build's; both must gain a checkpoint per commit.
+	baseline := fs.Bool("baseline", false, "-plain has a previous build's hook, not none")
 	fs.Parse(args)
 	if *plain == "" || *hooked == "" {
 		return fmt.Errorf("commits: -plain and -hooked are required")
@@ -371,18 +374,30 @@ func commits(args []string) error {
 	s := []stats{statsOf(times[0]), statsOf(times[1])}
 	w := max(32, len(*label)+2)
 	fmt.Printf("  %-*s %7s  %8s  %9s  %7s  %7s  %11s\n", w, *label, "commits", "total s", "median ms", "p10 ms", "p90 ms", "checkpoints")
-	for r, name := range []string{"without hook", "with maestro's hook"} {
+	names, ratioName := []string{"without hook", "with maestro's hook"}, "hook / no hook (medians)"
+	if *baseline {
+		names, ratioName = []string{"with the baseline's hook", "with this build's hook"}, "this build / baseline (medians)"
+	}
+	for r, name := range names {
 		fmt.Printf("    %-*s %7d  %8.3f  %9.2f  %7.2f  %7.2f  %11s\n", w-2, name, s[r].n, s[r].total.Seconds(), ms(s[r].median), ms(s[r].p10), ms(s[r].p90), "+"+strconv.Itoa(gained[r]))
 	}
 	q := ms(s[1].median) / ms(s[0].median)
 	qt := s[1].total.Seconds() / s[0].total.Seconds()
 	fmt.Printf("    %-*s %37.2fx  (totals %.2fx; + %.2f ms a commit)   goal <= %.2fx: %s\n",
-		w-2, "hook / no hook (medians)", q, qt, ms(s[1].median-s[0].median), *goalRatio, kv.YesNo(q <= *goalRatio))
-	okCount := gained[1] == *n && gained[0] == 0
+		w-2, ratioName, q, qt, ms(s[1].median-s[0].median), *goalRatio, kv.YesNo(q <= *goalRatio))
+	wantPlain := 0
+	if *baseline {
+		wantPlain = *n
+	}
+	okCount := gained[1] == *n && gained[0] == wantPlain
 	if okCount {
-		fmt.Printf("    the hooked repository gained %d checkpoints (maestro list --json), the other none: as expected\n", gained[1])
+		fmt.Printf("    the repositories gained %d and %d checkpoints (maestro list --json): as expected\n", gained[1], gained[0])
 	} else {
-		fmt.Printf("    CHECK FAILED: the hooked repository gained %d checkpoints (expected %d), the other %d (expected 0)\n", gained[1], *n, gained[0])
+		fmt.Printf("    CHECK FAILED: the repositories gained %d checkpoints (expected %d) and %d (expected %d)\n", gained[1], *n, gained[0], wantPlain)
+	}
+	what := *label + ": commit with hook / without"
+	if *baseline {
+		what = *label + ": commit with this build's hook / the baseline's"
 	}
 	k := *key + "."
 	return kv.Append(*kvPath,
@@ -392,7 +407,7 @@ func commits(args []string) error {
 		fmt.Sprintf("%shooked.total_s=%.6f", k, s[1].total.Seconds()),
 		fmt.Sprintf("%sratio=%.6f", k, q),
 		fmt.Sprintf("%scheckpoints=%d", k, gained[1]),
-		kv.Goal("hook", *label+": commit with hook / without", fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *goalRatio), kv.YesNo(q <= *goalRatio)),
+		kv.Goal("hook", what, fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *goalRatio), kv.YesNo(q <= *goalRatio)),
 		kv.Goal("hook", *label+": new checkpoints after "+strconv.Itoa(*n)+" commits", strconv.Itoa(gained[1]), "= "+strconv.Itoa(*n)+" (check)", kv.YesNo(okCount)))
 }
 

@@ -56,8 +56,8 @@ func refNames(t *testing.T, dir, prefix string) []string {
 }
 
 // Eight processes making fifty checkpoints each at once in one session end
-// with 400 checkpoints and 400 records, and a repository git fsck finds
-// sound.
+// with 400 checkpoints and 400 records (160 under the race detector), and
+// a repository git fsck finds sound.
 func TestConcurrentCheckpoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("400 checkpoints")
@@ -65,7 +65,13 @@ func TestConcurrentCheckpoints(t *testing.T) {
 	t.Parallel()
 	dir := Init(t)
 	Write(t, dir, "wip.txt", "a dirty tree: every checkpoint is a snapshot\n")
-	const workers, each = 8, 50
+	// Under the race detector every maestro is several times slower, and
+	// what this test looks for is between processes, not inside one: fewer
+	// checkpoints each keep CI's test command within its time.
+	workers, each := 8, 50
+	if raceEnabled {
+		each = 20
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for w := 0; w < workers; w++ {
@@ -174,7 +180,11 @@ func TestKilledAtRandom(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	rollbacks, undone := 0, 0
-	for round := 0; round < 30; round++ {
+	rounds := 30
+	if raceEnabled {
+		rounds = 14 // as in TestConcurrentCheckpoints: each maestro is slower
+	}
+	for round := 0; round < rounds; round++ {
 		args := []string{"checkpoint", "-d", fmt.Sprintf("round %d", round)}
 		if round%2 == 1 {
 			args = []string{"rollback", "--checkpoint-id", cp}

@@ -188,7 +188,8 @@ func TestPrecedence(t *testing.T) {
 	repoFile := writeFile(t, repo, "recovery.toml", "[retry]\nmax_attempts = 7\n[[rules]]\nfailure_type = \"flaky\"\npatterns = ['repo rule']\n")
 	xdg := filepath.Join(dir, "xdg")
 	userFile := writeFile(t, xdg, "maestro/recovery.toml", "[retry]\nmax_attempts = 9\nbase_delay = \"5s\"\n[failure_types.user_only]\ndescription = \"from user\"\n")
-	env := map[string]string{"MAESTRO_CONFIG": envFile, "XDG_CONFIG_HOME": xdg}
+	// The repository's file is trusted here; trust has tests of its own.
+	env := map[string]string{"MAESTRO_CONFIG": envFile, "XDG_CONFIG_HOME": xdg, catalog.TrustEnv: "1"}
 	c, err := catalog.Load(catalog.Options{ConfigFlag: flagFile, Dir: sub, Default: defaultTOML(t), Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/maestro-recovery/maestro/internal/git"
 	toml "github.com/pelletier/go-toml/v2"
@@ -49,6 +51,21 @@ type Options struct {
 	Getenv     func(string) string // os.Getenv unless set
 	Dir        string              // where the repository search starts; "." unless set
 	Default    []byte              // the embedded recovery.toml
+	// Warn receives the warning that a repository's file is ignored, given
+	// once per content of the file; os.Stderr unless set.
+	Warn io.Writer
+
+	// repo and repoData are the repository's file as TrustRepo read it: used
+	// as trusted, without reading the file again.
+	repo     *File
+	repoData []byte
+}
+
+func (o Options) getenv() func(string) string {
+	if o.Getenv == nil {
+		return os.Getenv
+	}
+	return o.Getenv
 }
 
 // Config is the effective configuration: for each table, the first file in
@@ -58,7 +75,9 @@ type Config struct {
 	RetrySource       Source
 	Checkpoints       Checkpoints
 	CheckpointsSource Source
-	Files             []Source // the files that were found, in order of precedence
+	// Files are the files that were found, in order of precedence, with
+	// those ignored (a repository's file not trusted).
+	Files []File
 
 	types   map[string]FailureType
 	prompts map[string]Prompt
@@ -74,6 +93,10 @@ type Config struct {
 	// Classify may be called from several goroutines.
 	compileOnce sync.Once
 	compileErr  error
+
+	// now is the clock of the classification budget; time.Now unless a
+	// test sets it.
+	now func() time.Time
 }
 
 // Error is a configuration file that cannot be used. It names the file, the
@@ -108,47 +131,65 @@ func (e *Error) Hints() []string { return e.Hint }
 // Load finds and reads the configuration files, validates each one and
 // returns the effective configuration. The embedded default is trusted (the
 // test suite validates it) and read only when a user file exists or when
-// something asks for more than the retry settings.
-func Load(opts Options) (*Config, error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+// something asks for more than the retry settings. A repository's file is
+// used only when its content is trusted (see TrustRepo).
+func Load(opts Options) (*Config, error) { return load(opts) }
+
+func load(opts Options) (*Config, error) {
+	getenv := opts.getenv()
 	dir := opts.Dir
 	if dir == "" {
 		dir = "."
 	}
+	warn := opts.Warn
+	if warn == nil {
+		warn = os.Stderr
+	}
 	var docs []*document
+	var files []File
 	seen := map[string]bool{}
-	add := func(origin, path string, required bool) error {
-		if path == "" {
-			return nil
-		}
+	first := func(path string) bool {
 		abs, err := filepath.Abs(path)
 		if err == nil && seen[abs] {
-			return nil
+			return false
 		}
 		seen[abs] = true
-		data, err := os.ReadFile(path)
-		if err != nil {
-			if !required && errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			e := &Error{File: path, Msg: readError(err)}
-			switch origin {
-			case OriginFlag:
-				e.Hint = []string{"check the path given to --config"}
-			case OriginEnv:
-				e.Hint = []string{"check $MAESTRO_CONFIG, or unset it"}
-			}
-			return e
+		return true
+	}
+	use := func(f File, data []byte) error {
+		files = append(files, f)
+		if !f.Used() {
+			return nil
 		}
-		doc, err := parse(Source{Origin: origin, Path: path}, data)
+		doc, err := parse(f.Source, data)
 		if err != nil {
 			return err
 		}
 		docs = append(docs, doc)
 		return nil
+	}
+	add := func(origin, path string, required bool) error {
+		if path == "" || !first(path) {
+			return nil
+		}
+		data, err := readFile(path)
+		if err != nil {
+			if !required && errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			e, ok := err.(*Error)
+			if !ok {
+				e = &Error{File: path, Msg: readError(err)}
+			}
+			switch origin {
+			case OriginFlag:
+				e.Hint = append(e.Hint, "check the path given to --config")
+			case OriginEnv:
+				e.Hint = append(e.Hint, "check $MAESTRO_CONFIG, or unset it")
+			}
+			return e
+		}
+		return use(File{Source: Source{Origin: origin, Path: path}, Trust: TrustOwn}, data)
 	}
 	if err := add(OriginFlag, opts.ConfigFlag, true); err != nil {
 		return nil, err
@@ -156,8 +197,24 @@ func Load(opts Options) (*Config, error) {
 	if err := add(OriginEnv, getenv("MAESTRO_CONFIG"), true); err != nil {
 		return nil, err
 	}
+	addRepo := func(path string) error {
+		if !first(path) {
+			return nil
+		}
+		if opts.repo != nil && opts.repo.Path == path {
+			return use(*opts.repo, opts.repoData)
+		}
+		data, err := readFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return use(repoTrust(getenv, warn, path, data), data)
+	}
 	if root, ok := git.FindTopLevel(dir); ok {
-		if err := add(OriginRepo, filepath.Join(root, FileName), false); err != nil {
+		if err := addRepo(filepath.Join(root, FileName)); err != nil {
 			return nil, err
 		}
 	}
@@ -166,6 +223,7 @@ func Load(opts Options) (*Config, error) {
 	}
 
 	c := newConfig()
+	c.Files = files
 	if len(docs) == 0 {
 		c.lazyDefault = opts.Default
 		return c, nil
@@ -264,9 +322,6 @@ func (c *Config) ensure() error {
 func (c *Config) merge(docs []*document) error {
 	retrySet, checkpointsSet := false, false
 	for _, d := range docs {
-		if d.src.Origin != OriginDefault {
-			c.Files = append(c.Files, d.src)
-		}
 		if d.file.Retry != nil && !retrySet {
 			r, err := d.retry()
 			if err != nil {
@@ -300,6 +355,7 @@ func (c *Config) merge(docs []*document) error {
 			}
 		}
 	}
+	total := 0
 	for _, d := range docs {
 		for i := range d.file.Rules {
 			r, err := d.rule(i, c.types)
@@ -311,6 +367,10 @@ func (c *Config) merge(docs []*document) error {
 			if d.src.Origin != OriginDefault {
 				if err := r.check(); err != nil {
 					return err
+				}
+				if total += r.size; total > MaxPatternsSize {
+					return d.errorAt([]any{"rules", i}, fmt.Sprintf("too many patterns: with this rule, the patterns of the configuration compile to more than %d instructions", MaxPatternsSize),
+						"use fewer or simpler patterns")
 				}
 			}
 			c.rules = append(c.rules, r)

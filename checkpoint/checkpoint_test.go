@@ -11,6 +11,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(testHookEnv) != "" {
+		os.Exit(runTestHook()) // this binary is a git hook of a test's repository
+	}
 	Isolate()
 	os.Exit(m.Run())
 }

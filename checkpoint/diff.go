@@ -29,10 +29,18 @@ func (s *Store) Diff(rec *Record, patch *PatchTo) ([]git.Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A commit holds its files as git stores them: compared with the
+	// working tree as git add would store it, a file whose line ends
+	// alone differ (CRLF under text=auto) is no change, as for git diff.
+	// A snapshot that kept files' exact bytes is compared byte for byte.
+	tree := now.cleanTree
+	if len(then.RawPaths) > 0 {
+		tree = now.workTree
+	}
 	if patch != nil {
-		if err := s.repo.DiffPatch(then.WorktreeTree, now.workTree, patch.Color, patch.W); err != nil {
+		if err := s.repo.DiffPatch(then.WorktreeTree, tree, patch.Color, patch.W); err != nil {
 			return nil, err
 		}
 	}
-	return s.repo.DiffTrees(then.WorktreeTree, now.workTree)
+	return s.repo.DiffTrees(then.WorktreeTree, tree)
 }

@@ -9,6 +9,11 @@
 //	refs/maestro/events/<session>/<ev-id>       a rollback, undo or prune, a JSON blob
 //	refs/maestro/states/<session>/<ev-id>       the state an event recorded, a commit
 //
+// What maestro fetch brings from a remote is kept apart, per remote, the way
+// git keeps remote-tracking branches: refs/maestro/remotes/<remote>/<kind>/...
+// with the same four kinds. It is listed with its origin, never chosen by
+// default, and never undone here.
+//
 // A snapshot commit has HEAD as its first parent, a commit of the index as
 // its second, and the working tree (tracked changes and untracked files
 // that are not ignored) as its tree, like git stash's. Records and events
@@ -25,6 +30,7 @@ import (
 
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/internal/ids"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Ref prefixes.
@@ -34,7 +40,11 @@ const (
 	refRecords     = RefRoot + "records/"
 	refEvents      = RefRoot + "events/"
 	refStates      = RefRoot + "states/"
+	refRemotes     = RefRoot + "remotes/"
 )
+
+// kinds are the four kinds of ref a session has, here and per remote.
+var kinds = []string{"checkpoints", "records", "events", "states"}
 
 // Types of checkpoint, the seed's six.
 var Types = catalog.CheckpointTypes
@@ -73,6 +83,44 @@ type Record struct {
 	// Source says what made it: "checkpoint" (by hand), "post-commit" or
 	// "post-rewrite" (the hooks).
 	Source string `json:"source"`
+	// Origin is the remote a fetched checkpoint came from, "" for one made
+	// here. It comes from where the record is, never from what it says.
+	Origin string `json:"origin,omitempty"`
+	// Future is true when the checkpoint is dated more than FutureSkew
+	// ahead of this machine's clock: a wrong clock, or a forged record.
+	Future bool `json:"future,omitempty"`
+}
+
+// FutureSkew is how far ahead of the clock a checkpoint may be dated
+// before it is flagged as from the future.
+const FutureSkew = 5 * time.Minute
+
+// Name is how a command names the checkpoint: its id for one made here,
+// REMOTE/SESSION/ID for a fetched one.
+func (r *Record) Name() string {
+	if r.Origin == "" {
+		return r.CheckpointID
+	}
+	return r.Origin + "/" + r.SessionID + "/" + r.CheckpointID
+}
+
+// ParseName reads a checkpoint's name as commands take it: a checkpoint id
+// of the session, or REMOTE/SESSION/ID for one fetched from REMOTE. origin
+// and session are "" for a plain id.
+func ParseName(name string) (origin, session, id string, err error) {
+	if !strings.Contains(name, "/") {
+		return "", "", name, ValidateID("checkpoint id", name)
+	}
+	parts := strings.Split(name, "/")
+	if len(parts) != 3 {
+		return "", "", "", &InputError{fmt.Sprintf("invalid checkpoint id %q: '/' is only in the full name of a fetched checkpoint, REMOTE/SESSION/CHECKPOINT-ID", printable(name))}
+	}
+	for i, what := range []string{"remote", "session id", "checkpoint id"} {
+		if err := ValidateID(what, parts[i]); err != nil {
+			return "", "", "", err
+		}
+	}
+	return parts[0], parts[1], parts[2], nil
 }
 
 // stored is what a record blob holds: the record without derived fields.
@@ -91,6 +139,12 @@ type State struct {
 	StateCommit  string `json:"state_commit"` // keeps the trees reachable
 	IndexTree    string `json:"index_tree"`
 	WorktreeTree string `json:"worktree_tree"`
+	// RawPaths are the files whose blobs in WorktreeTree are their exact
+	// bytes where these differ from what git add stores (end-of-line
+	// conversion, a clean filter): undo writes them back as they were.
+	RawPaths []textsafe.Path `json:"raw_paths,omitempty"`
+	// IntentToAdd are the index's git add -N entries, which no tree holds.
+	IntentToAdd []textsafe.Path `json:"intent_to_add,omitempty"`
 }
 
 // Event kinds.
@@ -108,11 +162,20 @@ type Event struct {
 	SessionID    string    `json:"session_id"`
 	Timestamp    time.Time `json:"timestamp"`
 	CheckpointID string    `json:"checkpoint_id,omitempty"` // rollback: the target
-	Undoes       string    `json:"undoes,omitempty"`        // undo: the event taken back
-	Forced       bool      `json:"forced,omitempty"`
-	Before       *State    `json:"before,omitempty"`
-	After        *State    `json:"after,omitempty"`
-	Pruned       []Record  `json:"pruned,omitempty"`
+	// CheckpointOrigin and CheckpointSession name a rollback's target
+	// fetched from a remote (REMOTE/SESSION/CHECKPOINT-ID).
+	CheckpointOrigin  string   `json:"checkpoint_origin,omitempty"`
+	CheckpointSession string   `json:"checkpoint_session,omitempty"`
+	Undoes            string   `json:"undoes,omitempty"` // undo: the event taken back
+	Forced            bool     `json:"forced,omitempty"`
+	Before            *State   `json:"before,omitempty"`
+	After             *State   `json:"after,omitempty"`
+	Pruned            []Record `json:"pruned,omitempty"`
+	// Automatic is an undo maestro made itself, putting back the state
+	// before a rollback or undo that failed half way.
+	Automatic bool `json:"automatic,omitempty"`
+	// Origin is the remote a fetched event came from, "" for one made here.
+	Origin string `json:"origin,omitempty"`
 }
 
 // newID makes an id that sorts by creation time and stays unique.

@@ -2,11 +2,13 @@ package checkpoint
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // InProgress names the git operation under way in the working tree (a
@@ -83,7 +85,7 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 		return nil, err
 	}
 	if o.CheckpointID != "" {
-		if err := ValidateID("checkpoint id", o.CheckpointID); err != nil {
+		if _, _, _, err := ParseName(o.CheckpointID); err != nil {
 			return nil, err
 		}
 	}
@@ -94,9 +96,11 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without a name, only a checkpoint made here: a fetched one is taken
+	// only when named in full (REMOTE/SESSION/ID).
 	var rec *Record
 	if o.CheckpointID != "" {
-		if rec, err = cat.Find(o.SessionID, o.CheckpointID); err != nil {
+		if rec, err = cat.Lookup(o.SessionID, o.CheckpointID); err != nil {
 			return nil, err
 		}
 	} else {
@@ -116,6 +120,11 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 		}
 		rec = &list[0]
 	}
+	lk, err := s.lock(o.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.release()
 	head, err := s.headCommit()
 	if err != nil {
 		return nil, err
@@ -130,7 +139,10 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 	}
 	res := &Result{Checkpoint: rec, DryRun: o.DryRun}
 	ev := &Event{Type: EventRollback, SessionID: o.SessionID, CheckpointID: rec.CheckpointID, Forced: o.Force && rec.Branch != head.Branch}
-	return res, s.move(head, to, ev, res, o.Force)
+	if rec.Origin != "" {
+		ev.CheckpointOrigin, ev.CheckpointSession = rec.Origin, rec.SessionID
+	}
+	return res, s.move(head, to, ev, res, lk)
 }
 
 // Undo returns to the state the last rollback or undo of the session
@@ -143,6 +155,11 @@ func (s *Store) Undo(session string, dryRun, force bool) (*Result, error) {
 	if op, hint := s.InProgress(); op != "" {
 		return nil, refuse([]string{hint + ", then undo"}, "a %s is in progress: undoing now could lose its work", op)
 	}
+	lk, err := s.lock(dryRun)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.release()
 	cat, err := s.Load()
 	if err != nil {
 		return nil, err
@@ -169,7 +186,7 @@ func (s *Store) Undo(session string, dryRun, force bool) (*Result, error) {
 	}
 	res := &Result{Undoes: last.EventID, DryRun: dryRun}
 	ev := &Event{Type: EventUndo, SessionID: session, Undoes: last.EventID, Forced: force}
-	return res, s.move(head, target{*last.Before}, ev, res, force)
+	return res, s.move(head, target{*last.Before}, ev, res, lk)
 }
 
 // checkpointState is where a checkpoint takes the working tree.
@@ -189,19 +206,55 @@ func (s *Store) checkpointState(rec *Record) (target, error) {
 			return target{}, err
 		}
 		t.HeadSHA, t.IndexTree = c.Parents[0], idx[0].Tree
+		t.RawPaths, t.IntentToAdd = parseNotes(idx[0].Message)
 	}
 	return t, nil
 }
 
-// move takes the working tree from head to to: it records the current
-// state, then moves the branch (or a detached HEAD) in the same
-// transaction, then the files, then the index.
-func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force bool) error {
+// lock takes git's index lock for a rollback or an undo; a dry run only
+// refuses a lock the real run would refuse.
+func (s *Store) lock(dryRun bool) (*indexLock, error) {
+	if dryRun {
+		return nil, s.checkIndexLock()
+	}
+	return s.lockIndex()
+}
+
+// step runs the test hook, if any.
+func (s *Store) step(name string) {
+	if s.hook != nil {
+		s.hook(name)
+	}
+}
+
+// moving is a move under way: what putBack needs to return.
+type moving struct {
+	head    git.Head
+	to      target
+	ev      *Event
+	before  *snapshot
+	changes []git.Change
+	// switchTo is the branch an undo points HEAD at, tip its tip before
+	// ("" when the undo made it), headSwitched whether HEAD points at it.
+	switchTo, tip string
+	headSwitched  bool
+	branchAfter   string
+}
+
+// move takes the working tree from head to to. Everything that can be
+// checked is checked first; then it records the current state and moves
+// the branch (or a detached HEAD) in one transaction, then the files, then
+// the index. A step that fails after the branch moved puts everything back.
+// lk is git's index lock, held throughout (nil for a dry run).
+func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *indexLock) error {
 	before, err := s.capture(head, "maestro: state before "+ev.Type)
 	if err != nil {
 		return err
 	}
 	defer before.cleanup()
+	if err := hiddenEntries(before.flags, ev.Type); err != nil {
+		return err
+	}
 	res.HeadBefore, res.BranchBefore = head.SHA, head.Branch
 	res.HeadAfter, res.BranchAfter = to.HeadSHA, to.Branch
 	if ev.Type == EventRollback {
@@ -232,16 +285,22 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 		}
 		res.LeftAlone = append(res.LeftAlone, ignored...)
 	}
-	// A file git would write where an ignored file or folder is (all the
-	// others are in the recorded state) stops the move here, before
-	// anything changed: git would overwrite it.
-	for _, c := range changes {
-		if c.Status != "A" {
-			continue
+	if err := s.checkInTheWay(before, changes, ev.Type); err != nil {
+		return err
+	}
+	m := &moving{head: head, to: to, ev: ev, before: before, changes: changes, branchAfter: res.BranchAfter}
+	if res.BranchAfter != "" && res.BranchAfter != head.Branch {
+		// An undo back to another branch: that branch moves back too, from
+		// wherever it is now, unless another worktree has it checked out.
+		m.switchTo = res.BranchAfter
+		if !git.IsBranchRef(m.switchTo) {
+			return refuse(nil, "the recorded state is on %q, which is not a branch name", textsafe.Visible(m.switchTo))
 		}
-		if in := s.inTheWay(c.Path); in != "" {
-			return refuse([]string{"move it away (it is ignored, so maestro does not record it), then try again"},
-				"the %s would overwrite %s, which git ignores", ev.Type, in)
+		if err := s.checkNotCheckedOut(m.switchTo); err != nil {
+			return err
+		}
+		if m.tip, err = s.repo.ResolveRef(m.switchTo); err != nil {
+			return err
 		}
 	}
 	if res.DryRun {
@@ -264,25 +323,15 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 		{Name: eventRef(ev.SessionID, ev.EventID), New: blob, Create: true},
 		{Name: stateRef(ev.SessionID, ev.EventID), New: before.commit, Create: true},
 	}
-	switchBranch := ""
 	switch {
 	case res.BranchAfter == "":
 		updates = append(updates, git.RefUpdate{Name: "HEAD", New: to.HeadSHA, Old: head.SHA, NoDeref: true})
-	case res.BranchAfter == head.Branch:
+	case m.switchTo == "":
 		updates = append(updates, git.RefUpdate{Name: head.Branch, New: to.HeadSHA, Old: head.SHA})
+	case m.tip == "":
+		updates = append(updates, git.RefUpdate{Name: m.switchTo, New: to.HeadSHA, Create: true})
 	default:
-		// An undo back to another branch: that branch moves back too, from
-		// wherever it is now.
-		tip, err := s.repo.ResolveRef(res.BranchAfter)
-		if err != nil {
-			return err
-		}
-		if tip == "" {
-			updates = append(updates, git.RefUpdate{Name: res.BranchAfter, New: to.HeadSHA, Create: true})
-		} else {
-			updates = append(updates, git.RefUpdate{Name: res.BranchAfter, New: to.HeadSHA, Old: tip})
-		}
-		switchBranch = res.BranchAfter
+		updates = append(updates, git.RefUpdate{Name: m.switchTo, New: to.HeadSHA, Old: m.tip})
 	}
 	if err := s.repo.UpdateRefs("maestro: "+ev.Type+" "+ev.EventID, updates...); err != nil {
 		var ge *git.Error
@@ -292,45 +341,175 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, force boo
 		return err
 	}
 	res.EventID = ev.EventID
-	if switchBranch != "" {
-		if err := s.repo.SetHead(switchBranch, "maestro: "+ev.Type+" "+ev.EventID); err != nil {
-			return s.interrupted(ev, err)
+	s.step("refs moved")
+	if m.switchTo != "" {
+		if err := s.repo.SetHead(m.switchTo, "maestro: "+ev.Type+" "+ev.EventID); err != nil {
+			return s.putBack(m, false, err)
 		}
+		m.headSwitched = true
 	}
-	if err := s.repo.SwitchTree(before.tmpIndex, before.workTree, to.WorktreeTree); err != nil {
-		return s.interrupted(ev, err)
+	if err := s.repo.SwitchTree(before.tmpIndex, before.cleanTree, to.WorktreeTree); err != nil {
+		return s.putBack(m, false, err)
 	}
-	if err := s.repo.ReadTree(s.repo.IndexFile, to.IndexTree); err != nil {
-		return s.interrupted(ev, err)
+	s.step("files moved")
+	if err := s.rewriteSkipped(before, to, changes); err != nil {
+		return s.putBack(m, true, err)
+	}
+	if err := s.writeRaw(changes, to.RawPaths, false); err != nil {
+		return s.putBack(m, true, err)
+	}
+	if err := s.writeIndex(lk, to.IndexTree, textsafe.Names(to.IntentToAdd)); err != nil {
+		return s.putBack(m, true, err)
 	}
 	return nil
 }
 
-// inTheWay returns what occupies path or one of its folders in the working
-// tree, or "".
-func (s *Store) inTheWay(path string) string {
-	p := path
-	for {
-		info, err := os.Lstat(filepath.Join(s.repo.TopLevel, p))
-		if err == nil {
-			if p == path || !info.IsDir() {
-				return p
-			}
-			return "" // an existing folder on the way is fine
-		}
-		i := strings.LastIndexByte(p, '/')
-		if i < 0 {
-			return ""
-		}
-		p = p[:i]
+// writeIndex makes the index hold tree and the intent-to-add entries: it
+// writes a copy (keeping the stat data of the entries that do not change,
+// so git need not read their files again) and renames it over the index,
+// which releases git's lock.
+func (s *Store) writeIndex(lk *indexLock, tree string, intentToAdd []string) error {
+	final := lk.final()
+	err := copyFile(s.repo.IndexFile, final)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		err = s.repo.ReadTreeEmpty(final, tree)
+	case err == nil:
+		err = s.repo.ReadTree(final, tree)
 	}
+	if err == nil {
+		err = s.repo.AddIntentToAdd(final, s.present(intentToAdd))
+	}
+	if err == nil {
+		s.step("index written")
+		err = lk.commit(final)
+	}
+	if err != nil {
+		os.Remove(final)
+	}
+	return err
 }
 
-// interrupted is a move that failed after it was recorded: undo finishes
-// the way back.
-func (s *Store) interrupted(ev *Event, err error) error {
-	return &Error{Msg: "the " + ev.Type + " " + ev.EventID + " stopped half way: " + err.Error(),
-		Hint: []string{"the state before it is recorded: 'git maestro undo --session-id " + ev.SessionID + " --force' returns to it"}}
+// present keeps the paths that name a file or link in the working tree:
+// a recorded state, or a snapshot fetched from a remote, names its
+// intent-to-add entries, and git add is given nothing else.
+func (s *Store) present(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if !filepath.IsLocal(p) || filepath.Clean(p) != p {
+			continue
+		}
+		if info, err := os.Lstat(filepath.Join(s.repo.TopLevel, p)); err == nil && !info.IsDir() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// hiddenEntries refuses an index whose entries hide their files from git
+// (assume-unchanged, skip-worktree): a snapshot cannot see what those files
+// hold, and the move would overwrite it.
+func hiddenEntries(f git.IndexFlags, op string) error {
+	some := func(paths []string) string {
+		shown := []string{}
+		for i, p := range paths {
+			if i == 3 {
+				shown = append(shown, fmt.Sprintf("and %d more", len(paths)-3))
+				break
+			}
+			shown = append(shown, textsafe.Visible(p))
+		}
+		return strings.Join(shown, ", ")
+	}
+	switch {
+	case len(f.AssumeUnchanged) > 0:
+		return refuse([]string{"'git update-index --no-assume-unchanged -- PATH' makes git look at a file again ('git ls-files -v' shows them with a lowercase letter), then try again"},
+			"the index marks files assume-unchanged (%s): the %s cannot see what they hold, and could lose it", some(f.AssumeUnchanged), op)
+	case len(f.SkipWorktree) > 0:
+		return refuse([]string{"'git sparse-checkout disable', or 'git update-index --no-skip-worktree -- PATH', makes git look at them again ('git ls-files -v' shows them with S), then try again"},
+			"the index marks files skip-worktree (%s), as a sparse checkout does: the %s cannot see what they hold, and could lose it", some(f.SkipWorktree), op)
+	}
+	return nil
+}
+
+// checkInTheWay stops the move before anything changed when git would
+// overwrite something that is not in the recorded state (an ignored file
+// or folder) to write a file of the target. What is in the recorded state
+// may go: a recorded file or link where the target has a folder, a folder
+// of recorded files where the target has a file or a link.
+func (s *Store) checkInTheWay(before *snapshot, changes []git.Change, op string) error {
+	removed := map[string]bool{}
+	for _, c := range changes {
+		if c.Status == "D" {
+			removed[c.Path] = true
+		}
+	}
+	ignoredError := func(path string) error {
+		return refuse([]string{"move it away (it is ignored, so maestro does not record it), then try again"},
+			"the %s would overwrite %s, which git ignores", op, textsafe.Visible(path))
+	}
+	var dirs []string
+	for _, c := range changes {
+		if c.Status != "A" {
+			continue
+		}
+		in, isDir := s.inTheWay(c.Path)
+		switch {
+		case in == "":
+		case in != c.Path:
+			if !removed[in] {
+				return ignoredError(in)
+			}
+		case isDir:
+			dirs = append(dirs, in)
+		default:
+			return ignoredError(in)
+		}
+	}
+	others, err := s.repo.Unrecorded(before.tmpIndex, dirs)
+	if err != nil {
+		return err
+	}
+	if len(others) > 0 {
+		return ignoredError(strings.TrimSuffix(others[0], "/"))
+	}
+	return nil
+}
+
+// inTheWay returns what occupies path, or a file or link where one of its
+// folders would be, in the working tree ("" when nothing does), and
+// whether that is a folder. It looks from the top down and never follows
+// a link.
+func (s *Store) inTheWay(path string) (string, bool) {
+	parts := strings.Split(path, "/")
+	for i := range parts {
+		rel := strings.Join(parts[:i+1], "/")
+		info, err := os.Lstat(filepath.Join(s.repo.TopLevel, rel))
+		switch {
+		case err != nil:
+			return "", false
+		case i == len(parts)-1:
+			return rel, info.IsDir()
+		case !info.IsDir():
+			return rel, false
+		}
+	}
+	return "", false
+}
+
+// checkNotCheckedOut refuses to move a branch another worktree has
+// checked out, as git does: two worktrees on one branch each lose what
+// the other does.
+func (s *Store) checkNotCheckedOut(branch string) error {
+	elsewhere, err := s.repo.CheckedOut()
+	if err != nil {
+		return err
+	}
+	if path, ok := elsewhere[branch]; ok {
+		return refuse([]string{"undo in that worktree, or switch it to another branch first"},
+			"%s is already checked out at %s", branchName(branch), textsafe.Visible(path))
+	}
+	return nil
 }
 
 func branchName(ref string) string {

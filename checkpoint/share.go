@@ -2,76 +2,113 @@ package checkpoint
 
 import (
 	"io"
-	"strings"
-
-	"github.com/maestro-recovery/maestro/internal/git"
+	"slices"
 )
 
-// Refspec shares every checkpoint, record and event through push. It has
-// no '+': git refuses to replace a ref the remote holds with another value.
-const Refspec = RefRoot + "*:" + RefRoot + "*"
+// PushRefspecs share what was made here: checkpoints, records, events and
+// states, never what was fetched (refs/maestro/remotes/), so that nobody
+// passes on a third party's refs as their own. They have no '+': git
+// refuses to replace a ref the remote holds with another value.
+func PushRefspecs() []string {
+	specs := make([]string, len(kinds))
+	for i, k := range kinds {
+		specs[i] = RefRoot + k + "/*:" + RefRoot + k + "/*"
+	}
+	return specs
+}
 
-// Push sends the checkpoints and their records to remote.
+// RemotePrefix is where the refs fetched from remote are kept:
+// refs/maestro/remotes/REMOTE/.
+func RemotePrefix(remote string) string { return refRemotes + remote + "/" }
+
+// FetchRefspecs mirror remote's own refs of each kind into its namespace
+// here, as remote-tracking refs are: forced, since the mirror follows the
+// remote, and never the remote's refs/maestro/remotes/, so that a remote
+// cannot plant refs in another remote's namespace.
+func FetchRefspecs(remote string) []string {
+	specs := make([]string, len(kinds))
+	for i, k := range kinds {
+		specs[i] = "+" + RefRoot + k + "/*:" + RemotePrefix(remote) + k + "/*"
+	}
+	return specs
+}
+
+// checkRemote refuses a remote that is not a configured one, or whose name
+// cannot be one component of a ref name (the namespace of what is fetched
+// from it). A name that starts with '-' is refused here, before git could
+// read it as an option.
+func (s *Store) checkRemote(remote string) error {
+	if err := ValidateID("remote", remote); err != nil {
+		return err
+	}
+	names, err := s.repo.Remotes()
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(names, remote) {
+		return refuse([]string{"maestro shares through a configured remote: 'git remote -v' lists them, 'git remote add NAME URL' adds one"}, "no remote named %q", remote)
+	}
+	return nil
+}
+
+// Push sends the checkpoints, records and events made here to remote.
 func (s *Store) Push(remote string, progress io.Writer) error {
-	return s.repo.Push(remote, []string{Refspec}, progress)
+	if err := s.checkRemote(remote); err != nil {
+		return err
+	}
+	return s.repo.Push(remote, PushRefspecs(), progress)
 }
 
 // FetchResult says what a fetch brought.
 type FetchResult struct {
-	Added   int      `json:"added"` // refs that were new here
-	Same    int      `json:"same"`  // refs that were here already, the same
-	Kept    []string `json:"kept"`  // refs here whose remote value differs: the local one stays
-	Remote  string   `json:"remote"`
-	Refspec string   `json:"refspec"`
+	Remote   string   `json:"remote"`
+	Into     string   `json:"into"`     // where they are kept: refs/maestro/remotes/REMOTE/
+	Added    int      `json:"added"`    // refs new here
+	Updated  int      `json:"updated"`  // refs whose value the remote changed
+	Same     int      `json:"same"`     // refs that were here already, the same
+	Refspecs []string `json:"refspecs"` // what was fetched
 }
 
-// Fetch gets the checkpoints and records of remote, never overwriting a
-// local one. git fetch replaces a ref that names a blob (a record) as if it
-// were new, whatever the refspec says, so the remote's refs are fetched
-// into a namespace of their own first, and only those that do not exist
-// here are then created, in one transaction.
+// Fetch gets remote's checkpoints, records and events into
+// refs/maestro/remotes/REMOTE/, apart from those made here: they are
+// listed with their origin and never chosen by default (see Catalog).
 func (s *Store) Fetch(remote string, progress io.Writer) (*FetchResult, error) {
-	staging := "refs/maestro-incoming/" + newID("fetch-", s.Now()) + "/"
-	res := &FetchResult{Remote: remote, Refspec: RefRoot + "*", Kept: []string{}}
-	err := s.repo.Fetch(remote, []string{"+" + RefRoot + "*:" + staging + "*"}, progress)
-	incoming, lerr := s.repo.Refs(staging)
-	if err == nil {
-		err = lerr
+	if err := s.checkRemote(remote); err != nil {
+		return nil, err
 	}
-	var updates []git.RefUpdate
-	for _, r := range incoming {
-		updates = append(updates, git.RefUpdate{Name: r.Name, Old: r.Object}) // the staging refs go
-	}
-	defer func() {
-		if len(updates) > 0 && err != nil {
-			s.repo.UpdateRefs("maestro: fetch cleanup", updates...)
-		}
-	}()
+	res := &FetchResult{Remote: remote, Into: RemotePrefix(remote), Refspecs: FetchRefspecs(remote)}
+	before, err := s.refValues(res.Into)
 	if err != nil {
 		return nil, err
 	}
-	local, err := s.repo.Refs(RefRoot)
+	if err := s.repo.Fetch(remote, res.Refspecs, progress); err != nil {
+		return nil, err
+	}
+	after, err := s.refValues(res.Into)
 	if err != nil {
 		return nil, err
 	}
-	have := map[string]string{}
-	for _, r := range local {
-		have[r.Name] = r.Object
-	}
-	for _, r := range incoming {
-		name := RefRoot + strings.TrimPrefix(r.Name, staging)
-		switch old, ok := have[name]; {
+	for name, v := range after {
+		switch old, ok := before[name]; {
 		case !ok:
-			updates = append(updates, git.RefUpdate{Name: name, New: r.Object, Create: true})
 			res.Added++
-		case old == r.Object:
-			res.Same++
+		case old != v:
+			res.Updated++
 		default:
-			res.Kept = append(res.Kept, name)
+			res.Same++
 		}
 	}
-	if len(updates) > 0 {
-		err = s.repo.UpdateRefs("maestro: fetch "+remote, updates...)
+	return res, nil
+}
+
+func (s *Store) refValues(prefix string) (map[string]string, error) {
+	refs, err := s.repo.Refs(prefix)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	m := make(map[string]string, len(refs))
+	for _, r := range refs {
+		m[r.Name] = r.Object
+	}
+	return m, nil
 }

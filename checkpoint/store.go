@@ -7,11 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Store is the checkpoints of one repository.
@@ -19,6 +20,8 @@ type Store struct {
 	repo *git.Repo
 	// Now is the clock ids and timestamps come from.
 	Now func() time.Time
+	// hook, in tests, runs at the named steps of a rollback or undo.
+	hook func(step string)
 }
 
 // Open finds the repository holding dir.
@@ -147,62 +150,6 @@ func (s *Store) Create(o CreateOptions) (*Record, error) {
 	}
 }
 
-// HookOptions describe the checkpoint of a commit just made.
-type HookOptions struct {
-	SessionID   string
-	Phase       string // from MAESTRO_PHASE; "" leaves it to the commit's trailer
-	Type        string // from MAESTRO_CHECKPOINT_TYPE; "" leaves it to the trailer
-	DefaultType string // when neither says
-	Source      string // "post-commit" or "post-rewrite"
-}
-
-// CreateForCommit checkpoints the commit at HEAD with the least work the
-// hook can do on every commit: the ref names HEAD, which git resolves in
-// the same transaction that writes the record, and what the commit itself
-// says (subject, message, trailers) is read from it when the checkpoint is
-// listed, not copied now.
-func (s *Store) CreateForCommit(o HookOptions) (*Record, error) {
-	if err := ValidateID("session id", o.SessionID); err != nil {
-		return nil, err
-	}
-	for _, t := range []*string{&o.Type, &o.DefaultType} {
-		if *t != "" {
-			v, err := ParseType(*t)
-			if err != nil {
-				return nil, err
-			}
-			*t = v
-		}
-	}
-	branch, err := s.repo.HeadBranch()
-	if err != nil {
-		return nil, err
-	}
-	rec := Record{SessionID: o.SessionID, Branch: branch, Phase: o.Phase, CheckpointType: o.Type, Source: o.Source,
-		StateSnapshot: map[string]any{}, Tags: []string{}}
-	for try := 0; ; try++ {
-		now := s.Now()
-		rec.CheckpointID, rec.Timestamp = newID("cp-", now), now.UTC()
-		blob, err := s.writeJSON(stored{Version: 1, Record: rec, DefaultType: o.DefaultType})
-		if err != nil {
-			return nil, err
-		}
-		err = s.repo.UpdateRefs("maestro: checkpoint "+rec.CheckpointID,
-			git.RefUpdate{Name: checkpointRef(rec.SessionID, rec.CheckpointID), New: "HEAD", Create: true},
-			git.RefUpdate{Name: recordRef(rec.SessionID, rec.CheckpointID), New: blob, Create: true})
-		if err == nil {
-			return &rec, nil
-		}
-		var ge *git.Error
-		if errors.As(err, &ge) && strings.Contains(ge.Stderr, "HEAD") && strings.Contains(ge.Stderr, "invalid") {
-			return nil, refuse([]string{"make a first commit, then a checkpoint"}, "HEAD has no commit")
-		}
-		if try == 3 || !refExists(err) {
-			return nil, err
-		}
-	}
-}
-
 func checkpointRef(session, id string) string { return refCheckpoints + session + "/" + id }
 func recordRef(session, id string) string     { return refRecords + session + "/" + id }
 func eventRef(session, id string) string      { return refEvents + session + "/" + id }
@@ -234,10 +181,16 @@ func (s *Store) headCommit() (git.Head, error) {
 type snapshot struct {
 	head      git.Head
 	indexTree string
+	// workTree holds the working tree's exact bytes: for the files in
+	// rawPaths (whose bytes git add would convert: end of lines, a clean
+	// filter) their bytes as they are, for all others their blobs.
 	workTree  string
-	commit    string // the state commit, or head.SHA when clean
+	cleanTree string // the working tree as git add stores it
+	rawPaths  []string
+	flags     git.IndexFlags // of the index: intent-to-add and the entries a snapshot cannot see
+	commit    string         // the state commit, or head.SHA when clean
 	clean     bool
-	// tmpIndex describes workTree, with the file information of the
+	// tmpIndex describes cleanTree, with the file information of the
 	// working tree, so that moving to another tree rewrites only the files
 	// that differ.
 	tmpIndex string
@@ -250,14 +203,17 @@ func (sn *snapshot) cleanup() {
 }
 
 func (sn *snapshot) state() *State {
-	return &State{HeadSHA: sn.head.SHA, Branch: sn.head.Branch, StateCommit: sn.commit, IndexTree: sn.indexTree, WorktreeTree: sn.workTree}
+	return &State{HeadSHA: sn.head.SHA, Branch: sn.head.Branch, StateCommit: sn.commit, IndexTree: sn.indexTree, WorktreeTree: sn.workTree,
+		RawPaths: textsafe.Paths(sn.rawPaths), IntentToAdd: textsafe.Paths(sn.flags.IntentToAdd)}
 }
 
 // capture records the index and the working tree (tracked changes,
 // deletions, untracked files that are not ignored) as trees and, when they
 // differ from HEAD and message is not "", as a snapshot commit. It works on
 // a copy of the index, so the repository's index and files are never
-// touched.
+// touched. What the trees cannot hold goes into the message of the index
+// commit (see stateNotes): the intent-to-add entries, and which files are
+// kept as their exact bytes.
 func (s *Store) capture(head git.Head, message string) (*snapshot, error) {
 	tmp, err := s.tempIndex(head)
 	if err != nil {
@@ -272,8 +228,15 @@ func (s *Store) capture(head git.Head, message string) (*snapshot, error) {
 		}
 		return nil, err
 	}
-	if err = s.repo.AddAll(tmp); err == nil {
-		sn.workTree, err = s.repo.WriteTree(tmp)
+	attributes := false
+	if sn.flags, err = s.repo.Flags(tmp); err == nil {
+		if attributes, err = s.repo.AddAll(tmp); err == nil {
+			sn.cleanTree, err = s.repo.WriteTree(tmp)
+		}
+	}
+	if err == nil {
+		sn.workTree = sn.cleanTree
+		err = s.exactBytes(sn, attributes || sn.flags.Attributes)
 	}
 	if err != nil {
 		sn.cleanup()
@@ -282,7 +245,7 @@ func (s *Store) capture(head git.Head, message string) (*snapshot, error) {
 	sn.clean = sn.workTree == sn.indexTree && sn.indexTree == head.Tree
 	sn.commit = head.SHA
 	if !sn.clean && message != "" {
-		icommit, err := s.repo.CommitTree(sn.indexTree, []string{head.SHA}, "maestro: index\n")
+		icommit, err := s.repo.CommitTree(sn.indexTree, []string{head.SHA}, "maestro: index\n"+stateNotes(sn.rawPaths, sn.flags.IntentToAdd))
 		if err == nil {
 			sn.commit, err = s.repo.CommitTree(sn.workTree, []string{head.SHA, icommit}, message+"\n")
 		}
@@ -298,7 +261,9 @@ func (s *Store) capture(head git.Head, message string) (*snapshot, error) {
 // left behind by a maestro that was killed are removed after an hour.
 func (s *Store) tempIndex(head git.Head) (string, error) {
 	dir := filepath.Join(s.repo.GitDir, "maestro", "tmp")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Stale copies are removed below: a tmp (or maestro) folder planted as
+	// a link would have them removed elsewhere (issue 7, point 12).
+	if err := state.MkdirAll(dir); err != nil {
 		return "", err
 	}
 	// Copies a crashed maestro left behind go after an hour. The copy's
@@ -344,181 +309,4 @@ func (s *Store) tempIndex(head git.Head) (string, error) {
 		return "", err
 	}
 	return f.Name(), nil
-}
-
-// Catalog is everything stored, read with a fixed number of git processes.
-type Catalog struct {
-	Records []Record // newest first
-	Events  []Event  // oldest first
-}
-
-// Load reads every checkpoint record and event: one for-each-ref and one
-// cat-file --batch, whatever their number.
-func (s *Store) Load() (*Catalog, error) {
-	refs, err := s.repo.Refs(RefRoot)
-	if err != nil {
-		return nil, err
-	}
-	commits := map[string]string{} // session/id -> the checkpoint ref's commit
-	var blobs []string
-	isEvent := map[string]bool{} // blob -> an event rather than a record
-	for _, r := range refs {
-		kind, key, ok := strings.Cut(strings.TrimPrefix(r.Name, RefRoot), "/")
-		if !ok {
-			continue
-		}
-		switch kind {
-		case "checkpoints":
-			commits[key] = r.Object
-		case "records", "events":
-			if r.Type == "blob" {
-				blobs = append(blobs, r.Object)
-				isEvent[r.Object] = kind == "events"
-			}
-		}
-	}
-	objs, err := s.repo.Objects(blobs)
-	if err != nil {
-		return nil, err
-	}
-	c := &Catalog{}
-	seen := map[string]bool{}
-	defaults := map[string]string{} // session/id -> a hook's default type
-	for _, o := range objs {
-		if o.Type != "blob" {
-			continue
-		}
-		if isEvent[o.SHA] {
-			var e Event
-			if json.Unmarshal(o.Content, &e) == nil && e.EventID != "" {
-				c.Events = append(c.Events, e)
-			}
-			continue
-		}
-		var st stored
-		if json.Unmarshal(o.Content, &st) != nil || st.CheckpointID == "" {
-			continue
-		}
-		key := st.SessionID + "/" + st.CheckpointID
-		sha, ok := commits[key]
-		if !ok || seen[key] {
-			continue // pruned, or the same record twice
-		}
-		seen[key] = true
-		st.Record.CommitSHA = sha
-		if st.DefaultType != "" {
-			defaults[key] = st.DefaultType
-		}
-		c.Records = append(c.Records, st.Record)
-	}
-	if err := s.fillFromCommits(c.Records, defaults); err != nil {
-		return nil, err
-	}
-	sort.Slice(c.Events, func(i, j int) bool { return c.Events[i].EventID < c.Events[j].EventID })
-	counts := map[string]int{}
-	for _, e := range c.Events {
-		if e.Type == EventRollback {
-			counts[e.SessionID+"/"+e.CheckpointID]++
-		}
-	}
-	for i := range c.Records {
-		r := &c.Records[i]
-		r.RollbackCount = counts[r.SessionID+"/"+r.CheckpointID]
-		r.RollbackUsed = r.RollbackCount > 0
-		if r.StateSnapshot == nil {
-			r.StateSnapshot = map[string]any{}
-		}
-		if r.Tags == nil {
-			r.Tags = []string{}
-		}
-	}
-	sort.Slice(c.Records, func(i, j int) bool { return c.Records[i].CheckpointID > c.Records[j].CheckpointID })
-	return c, nil
-}
-
-// fillFromCommits completes the records the hooks wrote from their commits,
-// in one more git process: description (the subject), commit_message, and
-// phase and type from the trailers Maestro-Phase and
-// Maestro-Checkpoint-Type when the environment did not set them.
-func (s *Store) fillFromCommits(recs []Record, defaults map[string]string) error {
-	var idx []int
-	var names []string
-	for i, r := range recs {
-		if r.Source != "checkpoint" && r.CommitMessage == "" {
-			idx = append(idx, i)
-			names = append(names, r.CommitSHA)
-		}
-	}
-	if len(names) == 0 {
-		return nil
-	}
-	cs, err := s.repo.Commits(names...)
-	if err != nil {
-		return err
-	}
-	for k, i := range idx {
-		r, c := &recs[i], cs[k]
-		r.HeadSHA = c.SHA
-		r.CommitMessage = c.Message
-		if r.Description == "" {
-			r.Description = c.Subject()
-		}
-		if r.Phase == "" {
-			r.Phase = trailer(c.Message, "Maestro-Phase")
-		}
-		if r.CheckpointType == "" {
-			r.CheckpointType = defaults[r.SessionID+"/"+r.CheckpointID]
-			if t, err := ParseType(trailer(c.Message, "Maestro-Checkpoint-Type")); err == nil {
-				r.CheckpointType = t
-			}
-		}
-	}
-	return nil
-}
-
-// Filter keeps the records of session ("" for all) and of type typ ("" for
-// all), newest first.
-func (c *Catalog) Filter(session, typ string) []Record {
-	var out []Record
-	for _, r := range c.Records {
-		if (session == "" || r.SessionID == session) && (typ == "" || r.CheckpointType == typ) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// Find returns the checkpoint id of session, or an error naming the
-// nearest ids.
-func (c *Catalog) Find(session, id string) (*Record, error) {
-	var ids []string
-	for i, r := range c.Records {
-		if r.SessionID != session {
-			continue
-		}
-		if r.CheckpointID == id {
-			return &c.Records[i], nil
-		}
-		ids = append(ids, r.CheckpointID)
-	}
-	if len(ids) == 0 {
-		return nil, refuse([]string{"'maestro list --all-sessions' shows the checkpoints of every session"}, "no checkpoint %s in session %q: the session has no checkpoints", id, session)
-	}
-	return nil, refuse([]string{"nearest: " + strings.Join(nearest(id, ids, 3), ", "), "'maestro list --session-id " + session + "' lists them all"},
-		"no checkpoint %s in session %q", id, session)
-}
-
-// nearest returns up to n ids closest to id: those sharing the longest
-// prefix with it, since ids are mostly their time.
-func nearest(id string, ids []string, n int) []string {
-	common := func(a, b string) int {
-		i := 0
-		for i < len(a) && i < len(b) && a[i] == b[i] {
-			i++
-		}
-		return i
-	}
-	sorted := append([]string(nil), ids...)
-	sort.SliceStable(sorted, func(i, j int) bool { return common(id, sorted[i]) > common(id, sorted[j]) })
-	return sorted[:min(n, len(sorted))]
 }

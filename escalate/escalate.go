@@ -194,7 +194,7 @@ func (s *Store) Open() ([]Question, error) {
 }
 
 func (s *Store) open() ([]storedQuestion, error) {
-	entries, err := os.ReadDir(s.dir)
+	entries, err := state.ReadDir(s.dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -224,7 +224,7 @@ func (s *Store) open() ([]storedQuestion, error) {
 }
 
 func (s *Store) read(id string) (*storedQuestion, error) {
-	data, err := os.ReadFile(filepath.Join(s.dir, id+".json"))
+	data, err := state.ReadFile(filepath.Join(s.dir, id+".json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNoQuestion
 	}
@@ -251,7 +251,7 @@ func (s *Store) Get(id string) (*Question, *Record, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(s.dir, id+".answer.json"))
+	data, err := state.ReadFile(filepath.Join(s.dir, id+".answer.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return &q.Question, nil, nil
 	}

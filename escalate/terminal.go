@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // ErrNoTerminal says no person can be asked here: there is no controlling
@@ -46,15 +48,19 @@ type Terminal interface {
 // It asks again after an invalid answer, then for a justification when q
 // requires one. A zero deadline waits for ever; at the deadline it returns
 // ErrTimeout.
+//
+// The question's text comes from whoever asked (an agent, a configuration
+// file): its control characters are shown, never obeyed, and an option
+// stays on one line.
 func AskTerminal(t Terminal, q *Question, deadline time.Time) (option, justification string, err error) {
 	var menu strings.Builder
-	fmt.Fprintf(&menu, "\nmaestro asks: %s\n", q.Issue)
+	fmt.Fprintf(&menu, "\nmaestro asks: %s\n", textsafe.VisibleLines(q.Issue))
 	for i, o := range q.Options {
 		mark := ""
 		if o == q.Default {
 			mark = " (default)"
 		}
-		fmt.Fprintf(&menu, "  %d) %s%s\n", i+1, o, mark)
+		fmt.Fprintf(&menu, "  %d) %s%s\n", i+1, textsafe.Visible(o), mark)
 	}
 	if _, err := io.WriteString(t, menu.String()); err != nil {
 		return "", "", err
@@ -92,7 +98,7 @@ func AskTerminal(t Terminal, q *Question, deadline time.Time) (option, justifica
 func prompt(q *Question, deadline time.Time) string {
 	var hints []string
 	if q.Default != "" {
-		hints = append(hints, "Enter for "+q.Default)
+		hints = append(hints, "Enter for "+textsafe.Visible(q.Default))
 	}
 	if !deadline.IsZero() {
 		hints = append(hints, "answer within "+time.Until(deadline).Round(time.Second).String())

@@ -10,6 +10,7 @@ import (
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/escalate"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Policy says which strategies follow a failure that retrying did not fix.
@@ -64,9 +65,12 @@ type Input struct {
 	Now      func() time.Time
 }
 
+// say prints one line of maestro's. Its arguments come from a
+// configuration (approaches), git (errors, file names) or a person (an
+// answer): control characters in them are shown, never obeyed.
 func (in *Input) say(format string, args ...any) {
 	if in.Progress != nil {
-		fmt.Fprintf(in.Progress, "maestro: "+format+"\n", args...)
+		fmt.Fprintf(in.Progress, "maestro: %s\n", textsafe.Visible(fmt.Sprintf(format, args...)))
 	}
 }
 
@@ -141,8 +145,8 @@ func rollback(in Input, result resultFunc) Result {
 		return result(RollbackToCheckpoint, false, nil, "no rollback: %v", err)
 	}
 	in.say("rolled back to %s: restored %d file%s, removed %d; take it back with: git maestro undo --session-id %s",
-		res.Checkpoint.CheckpointID, len(res.Restored), plural(len(res.Restored), "s"), len(res.Removed), in.SessionID)
-	return result(RollbackToCheckpoint, true, res, "rolled back to %s", res.Checkpoint.CheckpointID)
+		res.Checkpoint.Name(), len(res.Restored), plural(len(res.Restored), "s"), len(res.Removed), in.SessionID)
+	return result(RollbackToCheckpoint, true, res, "rolled back to %s", res.Checkpoint.Name())
 }
 
 func ask(in Input, c *catalog.Classification, result resultFunc) Result {

@@ -23,6 +23,7 @@ func TestEncodingMatchesTags(t *testing.T) {
 		Description string           `json:"description,omitempty"`
 		Run         *plainRun        `json:"run,omitempty"`
 		Human       *escalate.Record `json:"human,omitempty"`
+		Truncated   bool             `json:"truncated,omitempty"`
 	}
 	at := time.Date(2026, 11, 27, 20, 3, 22, 663000000, time.UTC)
 	answered := at.Add(time.Minute)
@@ -33,13 +34,14 @@ func TestEncodingMatchesTags(t *testing.T) {
 		"failed": {Time: at.In(time.FixedZone("x", 3600)), SessionID: "s-2", Type: KindRun, Run: &Run{Command: []string{"sh", "-c", "exit 3"}, ExitCode: 3, Outcome: "failed", AttemptsMade: 3,
 			Failures: map[string]int{"test_failure": 2, "transient": 1}, TotalTimeSeconds: 1e21,
 			Recovery: []recovery.Result{{StrategyUsed: recovery.AlternativeApproach, Success: true, Message: "m", Details: map[string]any{"a": 1}, RecoveredAt: at}}}},
-		"question": {Time: at, SessionID: "s-3", Type: KindAnswer, Human: &escalate.Record{ID: "q-1", Issue: "go?", Options: []string{"yes", "no"}, Option: "yes", AnsweredBy: "human", AskedAt: at, AnsweredAt: &answered}},
+		"truncated": {Time: at, SessionID: "s-4", Type: KindStart, Description: "x…", Truncated: true},
+		"question":  {Time: at, SessionID: "s-3", Type: KindAnswer, Human: &escalate.Record{ID: "q-1", Issue: "go?", Options: []string{"yes", "no"}, Option: "yes", AnsweredBy: "human", AskedAt: at, AnsweredAt: &answered}},
 	} {
 		got, err := json.Marshal(e)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := plainEntry{Time: e.Time, SessionID: e.SessionID, Type: e.Type, Description: e.Description, Run: (*plainRun)(e.Run), Human: e.Human}
+		p := plainEntry{Time: e.Time, SessionID: e.SessionID, Type: e.Type, Description: e.Description, Run: (*plainRun)(e.Run), Human: e.Human, Truncated: e.Truncated}
 		want, err := json.Marshal(p)
 		if err != nil {
 			t.Fatal(err)

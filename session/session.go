@@ -35,6 +35,9 @@ type Entry struct {
 	Description string           `json:"description,omitempty"`
 	Run         *Run             `json:"run,omitempty"`
 	Human       *escalate.Record `json:"human,omitempty"`
+	// Truncated says the entry's texts were clipped to fit in a record
+	// (see Append).
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Run is what the log keeps of a maestro run.
@@ -61,15 +64,30 @@ func Open(stateDir, id string) *Log {
 
 func (l *Log) path() string { return filepath.Join(l.Dir, "log.jsonl") }
 
-// Append adds an entry, stamping its time and session.
+// Append adds an entry, stamping its time and session. An entry too big
+// for a record (state.MaxRecord: a huge approach text, a question pasted
+// whole) is kept clipped rather than lost: each of its texts cut to a few
+// KiB, ending in "…", and Truncated set. One still too big is refused.
 func (l *Log) Append(e Entry) error {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
 	e.Time = e.Time.UTC()
 	e.SessionID = l.ID
-	return state.Append(l.path(), e)
+	err := state.Append(l.path(), e)
+	var tooBig *state.TooBigError
+	for _, limit := range clipLimits {
+		if !errors.As(err, &tooBig) {
+			break
+		}
+		err = state.Append(l.path(), e.clipped(limit))
+	}
+	return err
 }
+
+// clipLimits are the sizes texts are clipped to, in turn, until the entry
+// fits.
+var clipLimits = []int{4 << 10, 256}
 
 // Entries reads the log, oldest first.
 func (l *Log) Entries() ([]Entry, error) {
@@ -110,7 +128,7 @@ func Start(stateDir, id, description string, now time.Time) (*Info, error) {
 // with what session start recorded of them ("" for a session that was
 // only named by $MAESTRO_SESSION_ID), by id.
 func List(stateDir string) ([]Info, error) {
-	entries, err := os.ReadDir(filepath.Join(stateDir, "sessions"))
+	entries, err := state.ReadDir(filepath.Join(stateDir, "sessions"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -123,7 +141,12 @@ func List(stateDir string) ([]Info, error) {
 			continue
 		}
 		info := Info{ID: e.Name()}
-		if data, err := os.ReadFile(filepath.Join(stateDir, "sessions", e.Name(), "session.json")); err == nil {
+		data, err := state.ReadFile(filepath.Join(stateDir, "sessions", e.Name(), "session.json"))
+		var link *state.LinkError
+		if errors.As(err, &link) {
+			return nil, err
+		}
+		if err == nil {
 			if err := json.Unmarshal(data, &info); err != nil {
 				return nil, fmt.Errorf("session %s: %w", e.Name(), err)
 			}

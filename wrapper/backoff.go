@@ -34,7 +34,17 @@ func NominalDelay(r catalog.Retry, n int) time.Duration {
 // JitterRange is the interval a jittered delay is drawn from.
 func JitterRange(r catalog.Retry, n int) (lo, hi time.Duration) {
 	d := NominalDelay(r, n)
-	return time.Duration(float64(d) * JitterMin), min(time.Duration(float64(d)*JitterMax), r.MaxDelay)
+	return scaled(d, JitterMin, r.MaxDelay), scaled(d, JitterMax, r.MaxDelay)
+}
+
+// scaled is d×f, at most limit. The product is capped in floating point:
+// near the largest time.Duration, 1.5×d converted back would overflow to a
+// negative delay (issue 7, point 14a).
+func scaled(d time.Duration, f float64, limit time.Duration) time.Duration {
+	if v := float64(d) * f; v < float64(limit) {
+		return time.Duration(v)
+	}
+	return limit
 }
 
 // NewBackoff returns the delays between attempts as a go-retry Backoff: it
@@ -59,7 +69,7 @@ func NewBackoff(r catalog.Retry, rnd func() float64) retry.Backoff {
 				return 0, true
 			}
 			f := JitterMin + (JitterMax-JitterMin)*rnd()
-			return time.Duration(float64(d) * f), false
+			return scaled(d, f, r.MaxDelay), false
 		})
 	}
 	b = retry.WithCappedDuration(r.MaxDelay, b)
@@ -73,8 +83,15 @@ type Step struct {
 	Delay   time.Duration // nominal delay before it
 	Min     time.Duration // with jitter, the bounds of the delay
 	Max     time.Duration
-	Elapsed time.Duration // nominal time waited since the first attempt began, attempts not counted
+	// Elapsed is the nominal time waited since the first attempt began,
+	// attempts not counted. It stops at MaxElapsed, which therefore means
+	// "at least that much".
+	Elapsed time.Duration
 }
+
+// MaxElapsed is the largest Step.Elapsed: 10000 retries of up to 2562047h
+// each add up to more than a time.Duration holds.
+const MaxElapsed = time.Duration(math.MaxInt64)
 
 // Schedule lists the retries these settings allow, without running anything.
 func Schedule(r catalog.Retry) []Step {
@@ -86,7 +103,7 @@ func Schedule(r catalog.Retry) []Step {
 		if r.Jitter {
 			lo, hi = JitterRange(r, n)
 		}
-		total += d
+		total = min(total, MaxElapsed-d) + d
 		steps = append(steps, Step{Retry: n, Attempt: n + 1, Delay: d, Min: lo, Max: hi, Elapsed: total})
 	}
 	return steps

@@ -156,3 +156,37 @@ func TestSchedule(t *testing.T) {
 		}
 	}
 }
+
+// Issue 7, point 14a: with delays near the largest time.Duration, the
+// jittered upper bound (1.5×) and the total overflowed, and
+// `run --explain --max-delay 2000000h` printed negative durations.
+func TestScheduleHugeValues(t *testing.T) {
+	t.Parallel()
+	for _, maxDelay := range []time.Duration{1000000 * time.Hour, 2000000 * time.Hour, time.Duration(math.MaxInt64)} {
+		for _, base := range []time.Duration{time.Hour, maxDelay} {
+			r := policy(catalog.MaxAttemptsLimit, base, maxDelay, 10, true)
+			steps := wrapper.Schedule(r)
+			var last time.Duration
+			for _, s := range steps {
+				if s.Delay < 0 || s.Min < 0 || s.Max < 0 || s.Min > s.Delay || s.Max < s.Delay || s.Max > maxDelay {
+					t.Fatalf("max_delay %v: step %+v out of [0, max_delay] or out of order", maxDelay, s)
+				}
+				if s.Elapsed < last {
+					t.Fatalf("max_delay %v: elapsed went back from %v to %v at retry %d", maxDelay, last, s.Elapsed, s.Retry)
+				}
+				last = s.Elapsed
+			}
+			if last != wrapper.MaxElapsed {
+				t.Errorf("max_delay %v: total %v, want it saturated at %v", maxDelay, last, wrapper.MaxElapsed)
+			}
+			for _, u := range []float64{0, math.Nextafter(1, 0)} {
+				b := wrapper.NewBackoff(r, func() float64 { return u })
+				for n := 1; n < 20; n++ {
+					if d, _ := b.Next(); d < 0 || d > maxDelay {
+						t.Fatalf("max_delay %v, u=%v: real delay %d = %v", maxDelay, u, n, d)
+					}
+				}
+			}
+		}
+	}
+}

@@ -231,13 +231,26 @@ wait:
 		}
 		tick.Stop()
 	}
-	select {
-	case <-pumped:
-	case <-time.After(drainLimit):
+	// What is left of the output is read for drainLimit at most, and no
+	// longer once a signal interrupts maestro meanwhile.
+	drainTimer := time.NewTimer(drainLimit)
+	defer drainTimer.Stop()
+drain:
+	for {
+		select {
+		case <-pumped:
+			break drain
+		case sig := <-r.signals.c:
+			if onSignal(sig); r.interrupted == nil {
+				continue
+			}
+		case <-drainTimer.C:
+		}
 		for _, s := range streams {
 			s.r.SetReadDeadline(time.Now())
 		}
 		<-pumped
+		break
 	}
 	for _, s := range streams {
 		s.r.Close()

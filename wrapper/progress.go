@@ -45,7 +45,7 @@ func describeFailure(res attemptResult, c catalog.Classification) string {
 	default:
 		what = "exit " + strconv.Itoa(res.exitCode)
 	}
-	if c.FailureType == catalog.Timeout || c.FailureType == catalog.Unknown && c.Line == "" {
+	if c.FailureType == catalog.Timeout || c.FailureType == catalog.Unknown && c.Line == "" && c.Incomplete == "" {
 		return "(" + what + ")"
 	}
 	return "(" + what + ", " + c.Describe() + ")"

@@ -38,6 +38,9 @@ type Options struct {
 	// Signals, from CatchSignals, lets the caller start catching signals
 	// early; nil makes Run start it.
 	Signals *Signals
+	// Interrupted is a signal the caller received before calling Run (see
+	// Signals.Guard): the run stops before the first attempt, and reports it.
+	Interrupted syscall.Signal
 
 	// After and Rand replace the clock of the backoff waits and the jitter's
 	// randomness in tests; nil means the real ones.
@@ -92,6 +95,9 @@ func Run(opts Options) (*Report, error) {
 	}
 	r.signals = signals
 	defer signals.stop()
+	if opts.Interrupted != 0 {
+		r.interrupted = opts.Interrupted
+	}
 	if opts.Reap {
 		becomeSubreaper()
 	}
@@ -144,7 +150,7 @@ func (r *runner) run() (*Report, error) {
 		}
 		// Classifying is the first work only a failure needs: the default
 		// catalog is parsed and its patterns compiled here, not before.
-		class, cerr := r.opts.Config.Classify(catalog.Failure{
+		class, cerr := r.classify(catalog.Failure{
 			ExitCode: res.exitCode,
 			TimedOut: res.timedOut,
 			Output:   append(r.err.blocks(), r.out.blocks()...),
@@ -180,6 +186,11 @@ func (r *runner) run() (*Report, error) {
 			break
 		}
 	}
+	// A signal that came as the run ended still ends it so: a person or a
+	// supervisor asked maestro to stop.
+	if !rep.Success && r.pendingInterrupt() {
+		rep.StopReason = StopInterrupted
+	}
 	rep.FinishedAt = time.Now().UTC()
 	rep.AttemptsMade = len(rep.Attempts)
 	rep.TotalTimeSeconds = seconds(rep.FinishedAt.Sub(rep.StartedAt))
@@ -209,6 +220,36 @@ func (r *runner) run() (*Report, error) {
 	}
 	r.closingLine(rep)
 	return rep, err
+}
+
+// classify classifies a failed attempt, listening for signals meanwhile:
+// one stops the classification at once, and then the run.
+func (r *runner) classify(f catalog.Failure) (catalog.Classification, error) {
+	stop, finished := make(chan struct{}), make(chan struct{})
+	got := make(chan os.Signal, 1)
+	go func() {
+		defer close(got)
+		for {
+			select {
+			case <-finished:
+				return
+			case sig := <-r.signals.c:
+				if sig == syscall.SIGWINCH {
+					continue
+				}
+				got <- sig
+				close(stop)
+				return
+			}
+		}
+	}()
+	f.Stop = stop
+	class, err := r.opts.Config.Classify(f)
+	close(finished)
+	if sig, ok := <-got; ok && r.interrupted == nil {
+		r.interrupted = sig
+	}
+	return class, err
 }
 
 // decide says whether to retry after a failed attempt: a stop reason and

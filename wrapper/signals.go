@@ -54,3 +54,33 @@ func (s *Signals) stop() {
 		signal.Stop(s.c)
 	}()
 }
+
+// Guard runs fn, the work maestro does before the command runs (reading
+// the configuration, making a checkpoint), and returns 0 once it is done,
+// or, as soon as a signal that interrupts comes first, that signal: fn is
+// then left to finish in the background, or to end with maestro, which
+// stops at once. Such work must be safe to abandon: what it writes, it
+// writes atomically. A nil Signals runs fn and returns 0.
+func (s *Signals) Guard(fn func()) syscall.Signal {
+	if s == nil {
+		fn()
+		return 0
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	for {
+		select {
+		case <-done:
+			return 0
+		case sig := <-s.c:
+			if sig == syscall.SIGWINCH {
+				// The command's terminal gets maestro's size when it starts.
+				continue
+			}
+			return sig.(syscall.Signal)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -86,7 +87,7 @@ func (e *env) approaches(c *ucli.Context) error {
 		}
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 		for _, t := range types {
-			fmt.Fprintf(w, "%s\t%s\n", t.Name, t.Description)
+			fmt.Fprintf(w, "%s\t%s\n", t.Name, textsafe.Visible(t.Description))
 		}
 		return w.Flush()
 	}
@@ -110,16 +111,19 @@ func (e *env) approaches(c *ucli.Context) error {
 			Approaches  []catalog.Approach `json:"approaches"`
 		}{t.Name, t.Description, t.Transient, t.Retryable, t.Approaches})
 	}
-	fmt.Printf("%s: %s\n", t.Name, t.Description)
+	fmt.Printf("%s: %s\n", t.Name, textsafe.Visible(t.Description))
 	printApproaches(os.Stdout, t.Approaches)
 	return nil
 }
 
+// printApproaches shows a catalog's approaches, whose text a configuration
+// file supplied: one line each, control characters shown, not obeyed.
 func printApproaches(w io.Writer, as []catalog.Approach) {
+	v := textsafe.Visible
 	for i, a := range as {
-		fmt.Fprintf(w, "\n%d. %s\n   %s\n   how: %s\n", i+1, a.Name, a.Description, a.ImplementationPattern)
+		fmt.Fprintf(w, "\n%d. %s\n   %s\n   how: %s\n", i+1, v(a.Name), v(a.Description), v(a.ImplementationPattern))
 		if len(a.RequiredChanges) > 0 {
-			fmt.Fprintf(w, "   changes: %s\n", strings.Join(a.RequiredChanges, "; "))
+			fmt.Fprintf(w, "   changes: %s\n", v(strings.Join(a.RequiredChanges, "; ")))
 		}
 	}
 }
@@ -162,7 +166,8 @@ func (e *env) classify(c *ucli.Context) error {
 	}
 	fmt.Printf("failure_type: %s\ntransient: %t\nretryable: %t\nexit_code: %d\n", cl.FailureType, cl.Transient, cl.Retryable, cl.ExitCode)
 	if cl.Line != "" {
-		fmt.Printf("line: %s\npattern: %s\n", cl.Line, cl.Pattern)
+		// The line is the command's output; the pattern, a configuration's.
+		fmt.Printf("line: %s\npattern: %s\n", textsafe.Visible(cl.Line), textsafe.Visible(cl.Pattern))
 	}
 	printApproaches(os.Stdout, cl.Approaches)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/maestro-recovery/maestro/escalate"
 	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -91,7 +92,7 @@ func printRecord(c *ucli.Context, r *escalate.Record) error {
 	if c.Bool("json") {
 		return writeJSON(os.Stdout, r)
 	}
-	fmt.Println(r.Option)
+	fmt.Println(textsafe.Visible(r.Option))
 	return nil
 }
 
@@ -341,12 +342,13 @@ func (e *env) questions(c *ucli.Context) error {
 	for _, q := range qs {
 		opts := make([]string, len(q.Options))
 		for i, o := range q.Options {
-			opts[i] = fmt.Sprintf("%d) %s", i+1, o)
+			opts[i] = fmt.Sprintf("%d) %s", i+1, textsafe.Visible(o))
 			if o == q.Default {
 				opts[i] += " (default)"
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", q.ID, q.SessionID, q.AskedAt.Format(time.RFC3339), oneLine(q.Issue), strings.Join(opts, "  "))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", textsafe.Visible(q.ID), textsafe.Visible(q.SessionID), q.AskedAt.Format(time.RFC3339),
+			textsafe.Visible(oneLine(q.Issue)), strings.Join(opts, "  "))
 	}
 	return w.Flush()
 }

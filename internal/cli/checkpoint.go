@@ -10,10 +10,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -95,17 +97,25 @@ file. It prints the checkpoint's id.`,
 			Action:       e.checkpoint,
 		},
 		{
-			Name:         "list",
-			Usage:        "list checkpoints, newest first",
-			UsageText:    "maestro list [--session-id ID | --all-sessions] [--type T] [--json]",
-			Flags:        []ucli.Flag{sessionFlag(), &ucli.BoolFlag{Name: "all-sessions", Usage: "every session's"}, &ucli.StringFlag{Name: "type", Usage: "only this type"}, jsonFlag},
+			Name:      "list",
+			Usage:     "list checkpoints, newest first",
+			UsageText: "maestro list [--session-id ID | --all-sessions] [--remote REMOTE | --all-remotes] [--type T] [--json]",
+			Description: `Lists the checkpoints made here. --remote and --all-remotes list instead
+those 'maestro fetch' brought, with their origin, each named
+REMOTE/SESSION/CHECKPOINT-ID: show, diff and rollback --checkpoint-id take
+that name. A checkpoint dated more than 5 minutes ahead of this clock is
+marked [future].`,
+			Flags: []ucli.Flag{sessionFlag(), &ucli.BoolFlag{Name: "all-sessions", Usage: "every session's"},
+				&ucli.StringFlag{Name: "remote", Usage: "the checkpoints fetched from `REMOTE`"},
+				&ucli.BoolFlag{Name: "all-remotes", Usage: "the checkpoints fetched from every remote"},
+				&ucli.StringFlag{Name: "type", Usage: "only this type"}, jsonFlag},
 			OnUsageError: commandUsageError("list"),
 			Action:       e.list,
 		},
 		{
 			Name:         "show",
 			Usage:        "show one checkpoint",
-			UsageText:    "maestro show [--session-id ID] [--json] CHECKPOINT-ID",
+			UsageText:    "maestro show [--session-id ID] [--json] CHECKPOINT-ID | REMOTE/SESSION/CHECKPOINT-ID",
 			Flags:        []ucli.Flag{sessionFlag(), jsonFlag},
 			OnUsageError: commandUsageError("show"),
 			Action:       e.show,
@@ -113,7 +123,7 @@ file. It prints the checkpoint's id.`,
 		{
 			Name:         "diff",
 			Usage:        "show what changed since a checkpoint, untracked files included",
-			UsageText:    "maestro diff [--session-id ID] [--json] CHECKPOINT-ID",
+			UsageText:    "maestro diff [--session-id ID] [--json] CHECKPOINT-ID | REMOTE/SESSION/CHECKPOINT-ID",
 			Flags:        []ucli.Flag{sessionFlag(), jsonFlag},
 			OnUsageError: commandUsageError("diff"),
 			Action:       e.diff,
@@ -123,14 +133,15 @@ file. It prints the checkpoint's id.`,
 			Usage:     "return the working tree, index and branch to a checkpoint, recording what was there",
 			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run] [--force] [--json]",
 			Description: `Without --checkpoint-id, the newest checkpoint of the session (of the type
-given by --type). Before it changes anything, the current state (HEAD, branch,
+given by --type) made here, never a fetched one: a fetched checkpoint is taken
+only by its full name, --checkpoint-id REMOTE/SESSION/CHECKPOINT-ID. Before it changes anything, the current state (HEAD, branch,
 index, tracked changes, untracked files) is recorded, so 'git maestro undo'
 can restore it byte for byte. Ignored files and nested repositories are never
 touched. Refused in the middle of a merge, rebase, cherry-pick, revert or
 bisect, and for a checkpoint made on another branch unless --force.`,
 			Flags: []ucli.Flag{
 				sessionFlag(),
-				&ucli.StringFlag{Name: "checkpoint-id", Usage: "the checkpoint `CP`"},
+				&ucli.StringFlag{Name: "checkpoint-id", Usage: "the checkpoint `CP`: an id of the session, or REMOTE/SESSION/ID for a fetched one"},
 				&ucli.StringFlag{Name: "type", Usage: "the newest checkpoint of this type"},
 				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be restored, removed and left alone; change nothing"},
 				&ucli.BoolFlag{Name: "force", Usage: "roll back to a checkpoint made on another branch (the current branch moves)"},
@@ -261,6 +272,15 @@ func (e *env) list(c *ucli.Context) error {
 	if all && c.IsSet("session-id") {
 		return usageError(ExitUsage, "list", errors.New("--session-id and --all-sessions contradict each other"))
 	}
+	remote, fetched := c.String("remote"), c.Bool("all-remotes") || c.IsSet("remote")
+	if c.Bool("all-remotes") && c.IsSet("remote") {
+		return usageError(ExitUsage, "list", errors.New("--remote and --all-remotes contradict each other"))
+	}
+	if c.IsSet("remote") {
+		if err := checkpoint.ValidateID("remote", remote); err != nil {
+			return storeError("list", err)
+		}
+	}
 	session := ""
 	if !all {
 		session = sessionID(c)
@@ -284,6 +304,9 @@ func (e *env) list(c *ucli.Context) error {
 		return storeError("list", err)
 	}
 	recs := cat.Filter(session, typ)
+	if fetched {
+		recs = cat.FilterFetched(remote, session, typ)
+	}
 	if c.Bool("json") {
 		if recs == nil {
 			recs = []checkpoint.Record{}
@@ -295,20 +318,41 @@ func (e *env) list(c *ucli.Context) error {
 		if all {
 			where = "any session"
 		}
+		switch {
+		case fetched && remote != "":
+			where += " fetched from " + remote
+		case fetched:
+			where += " fetched from any remote"
+		}
 		fmt.Fprintf(os.Stderr, "maestro: no checkpoints in %s\n", where)
+		if n := len(cat.FilterFetched("", session, typ)); !fetched && n > 0 {
+			fmt.Fprintf(os.Stderr, "maestro: hint: %d fetched from remotes: maestro list --all-remotes\n", n)
+		}
 		return nil
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	if all {
+	switch {
+	case fetched:
+		fmt.Fprint(w, "ORIGIN\t")
+	case all:
 		fmt.Fprint(w, "SESSION\t")
 	}
 	fmt.Fprintln(w, "CHECKPOINT\tTYPE\tPHASE\tROLLBACKS\tBRANCH\tDESCRIPTION")
 	for _, r := range recs {
-		if all {
+		switch {
+		case fetched:
+			fmt.Fprintf(w, "%s\t", r.Origin)
+		case all:
 			fmt.Fprintf(w, "%s\t", r.SessionID)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", r.CheckpointID, r.CheckpointType, dash(r.Phase), r.RollbackCount,
-			dash(strings.TrimPrefix(r.Branch, "refs/heads/")), oneLine(r.Description))
+		desc := textsafe.Visible(oneLine(r.Description))
+		if r.Future {
+			desc = "[future] " + desc
+		}
+		// A fetched checkpoint is shown by the name that takes it:
+		// REMOTE/SESSION/ID.
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", r.Name(), textsafe.Visible(r.CheckpointType), textsafe.Visible(dash(r.Phase)), r.RollbackCount,
+			textsafe.Visible(dash(strings.TrimPrefix(r.Branch, "refs/heads/"))), desc)
 	}
 	return w.Flush()
 }
@@ -320,24 +364,32 @@ func dash(s string) string {
 	return s
 }
 
+// oneLine is the first line of s, at most 72 bytes, cut between runes.
 func oneLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	if len(s) > 72 {
-		s = s[:71] + "…"
+		cut := 71
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }
 
+// find reads the checkpoint a command names: an id of the session made
+// here, or REMOTE/SESSION/ID fetched from REMOTE.
 func (e *env) find(c *ucli.Context, cmd string) (*checkpoint.Store, *checkpoint.Record, error) {
-	id, err := oneArg(c, cmd, "checkpoint id")
+	name, err := oneArg(c, cmd, "checkpoint id")
 	if err != nil {
 		return nil, nil, err
 	}
 	session := sessionID(c)
-	for _, v := range [][2]string{{"session id", session}, {"checkpoint id", id}} {
-		if err := checkpoint.ValidateID(v[0], v[1]); err != nil {
-			return nil, nil, storeError(cmd, err)
-		}
+	if err := checkpoint.ValidateID("session id", session); err != nil {
+		return nil, nil, storeError(cmd, err)
+	}
+	if _, _, _, err := checkpoint.ParseName(name); err != nil {
+		return nil, nil, storeError(cmd, err)
 	}
 	s, err := openStore(cmd)
 	if err != nil {
@@ -347,10 +399,13 @@ func (e *env) find(c *ucli.Context, cmd string) (*checkpoint.Store, *checkpoint.
 	if err != nil {
 		return nil, nil, storeError(cmd, err)
 	}
-	rec, err := cat.Find(session, id)
+	rec, err := cat.Lookup(session, name)
 	return s, rec, storeError(cmd, err)
 }
 
+// show prints a checkpoint. What the record and the commit say may come
+// from anyone (a commit message, a fetched record): every value is shown
+// with its control characters made visible.
 func (e *env) show(c *ucli.Context) error {
 	_, r, err := e.find(c, "show")
 	if err != nil {
@@ -366,10 +421,20 @@ func (e *env) show(c *ucli.Context) error {
 		{"branch", r.Branch}, {"head_sha", r.HeadSHA}, {"commit_sha", r.CommitSHA},
 		{"snapshot", fmt.Sprint(r.Snapshot)}, {"source", r.Source},
 		{"rollback_count", fmt.Sprint(r.RollbackCount)}, {"rollback_used", fmt.Sprint(r.RollbackUsed)},
-		{"tags", strings.Join(r.Tags, ", ")},
 	}
+	if r.Origin != "" {
+		fields = append(fields, [2]string{"origin", r.Origin + " (fetched: roll back to it with --checkpoint-id " + r.Name() + ")"})
+	}
+	if r.Future {
+		fields = append(fields, [2]string{"future", "true (dated more than 5 minutes ahead of this clock)"})
+	}
+	tags := make([]string, len(r.Tags))
+	for i, t := range r.Tags {
+		tags[i] = textsafe.Visible(t)
+	}
+	fields = append(fields, [2]string{"tags", strings.Join(tags, ", ")})
 	for _, f := range fields {
-		fmt.Fprintf(w, "%s:\t%s\n", f[0], f[1])
+		fmt.Fprintf(w, "%s:\t%s\n", f[0], textsafe.Visible(f[1]))
 	}
 	if len(r.StateSnapshot) > 0 {
 		keys := make([]string, 0, len(r.StateSnapshot))
@@ -379,11 +444,11 @@ func (e *env) show(c *ucli.Context) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v, _ := json.Marshal(r.StateSnapshot[k])
-			fmt.Fprintf(w, "state.%s:\t%s\n", k, v)
+			fmt.Fprintf(w, "state.%s:\t%s\n", textsafe.Visible(k), textsafe.Visible(string(v)))
 		}
 	}
 	if msg := strings.TrimSpace(r.CommitMessage); msg != "" {
-		fmt.Fprintf(w, "commit_message:\t%s\n", strings.ReplaceAll(msg, "\n", "\n\t"))
+		fmt.Fprintf(w, "commit_message:\t%s\n", strings.ReplaceAll(textsafe.VisibleLines(msg), "\n", "\n\t"))
 	}
 	return w.Flush()
 }
@@ -403,7 +468,7 @@ func (e *env) diff(c *ucli.Context) error {
 			Changes      []diffChange `json:"changes"`
 		}{CheckpointID: r.CheckpointID, Changes: []diffChange{}}
 		for _, ch := range changes {
-			out.Changes = append(out.Changes, diffChange{Status: statusWord(ch.Status), Path: ch.Path})
+			out.Changes = append(out.Changes, diffChange{Status: statusWord(ch.Status), Path: textsafe.Path(ch.Path)})
 		}
 		return writeJSON(os.Stdout, out)
 	}
@@ -412,8 +477,8 @@ func (e *env) diff(c *ucli.Context) error {
 }
 
 type diffChange struct {
-	Status string `json:"status"`
-	Path   string `json:"path"`
+	Status string        `json:"status"`
+	Path   textsafe.Path `json:"path"` // byte for byte, even when not UTF-8
 }
 
 func statusWord(s string) string {
@@ -459,11 +524,23 @@ func (e *env) rollback(c *ucli.Context) error {
 	if err != nil {
 		return storeError("rollback", err)
 	}
-	msg := "rolled back to " + res.Checkpoint.CheckpointID
+	msg := "rolled back to " + whose(res.Checkpoint)
 	if res.DryRun {
-		msg = "would roll back to " + res.Checkpoint.CheckpointID
+		msg = "would roll back to " + whose(res.Checkpoint)
+	}
+	if res.Checkpoint.Future {
+		fmt.Fprintf(os.Stderr, "maestro: warning: checkpoint %s is dated %s, more than 5 minutes ahead of this clock: a wrong clock, or a forged record\n",
+			res.Checkpoint.Name(), res.Checkpoint.Timestamp.Format(time.RFC3339))
 	}
 	return report(c, "rollback_to_checkpoint", msg, session, res)
+}
+
+// whose names a checkpoint and, for a fetched one, whose it is.
+func whose(r *checkpoint.Record) string {
+	if r.Origin == "" {
+		return r.CheckpointID
+	}
+	return fmt.Sprintf("%s, a checkpoint of session %s fetched from %s", r.Name(), r.SessionID, r.Origin)
 }
 
 func (e *env) undo(c *ucli.Context) error {
@@ -523,7 +600,7 @@ func printPaths(w io.Writer, what string, paths []string) {
 		return
 	}
 	for _, p := range paths {
-		fmt.Fprintf(w, "  %s: %s\n", what, p)
+		fmt.Fprintf(w, "  %s: %s\n", what, textsafe.Visible(p))
 	}
 }
 
@@ -531,7 +608,8 @@ func headName(branch string) string {
 	if branch == "" {
 		return "detached HEAD"
 	}
-	return strings.TrimPrefix(branch, "refs/heads/")
+	// git allows bidi and other format characters in branch names.
+	return textsafe.Visible(strings.TrimPrefix(branch, "refs/heads/"))
 }
 
 func short(sha string) string {
@@ -593,7 +671,7 @@ func (e *env) prune(c *ucli.Context) error {
 	}
 	fmt.Printf("%s %d checkpoint%s\n", verb, len(pruned), plural(len(pruned)))
 	for _, r := range pruned {
-		fmt.Printf("  %s %s %s\n", r.SessionID, r.CheckpointID, oneLine(r.Description))
+		fmt.Printf("  %s %s %s\n", r.SessionID, r.CheckpointID, textsafe.Visible(oneLine(r.Description)))
 	}
 	return nil
 }
@@ -615,11 +693,20 @@ func (e *env) share(c *ucli.Context, verb string) error {
 	default:
 		return usageError(ExitUsage, verb, fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
 	}
+	// Before anything else: a remote that is not a plain name (say
+	// --upload-pack=CMD) is a usage error and never reaches git.
+	if err := checkpoint.ValidateID("remote", remote); err != nil {
+		return storeError(verb, err)
+	}
 	s, err := openStore(verb)
 	if err != nil {
 		return err
 	}
 	fail := func(err error) error {
+		var refusal *checkpoint.Error
+		if errors.As(err, &refusal) {
+			return storeError(verb, err)
+		}
 		return &Error{Code: ExitFailed, Err: err, Hint: []string{"check the remote with git remote -v; maestro shares the refs " + checkpoint.RefRoot + "*"}}
 	}
 	if verb == "push" {
@@ -627,7 +714,7 @@ func (e *env) share(c *ucli.Context, verb string) error {
 			return fail(err)
 		}
 		if c.Bool("json") {
-			return writeJSON(os.Stdout, map[string]string{"remote": remote, "refspec": checkpoint.Refspec})
+			return writeJSON(os.Stdout, map[string]any{"remote": remote, "refspecs": checkpoint.PushRefspecs()})
 		}
 		fmt.Printf("pushed checkpoints and records to %s\n", remote)
 		return nil
@@ -639,9 +726,7 @@ func (e *env) share(c *ucli.Context, verb string) error {
 	if c.Bool("json") {
 		return writeJSON(os.Stdout, res)
 	}
-	fmt.Printf("fetched from %s: %d new, %d already here\n", remote, res.Added, res.Same)
-	for _, k := range res.Kept {
-		fmt.Printf("  kept the local %s: the remote's differs\n", k)
-	}
+	fmt.Printf("fetched from %s into %s: %d new, %d updated, %d already here\n", remote, res.Into, res.Added, res.Updated, res.Same)
+	fmt.Printf("list them with: maestro list --remote %s --all-sessions\n", remote)
 	return nil
 }

@@ -10,29 +10,125 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	ucli "github.com/urfave/cli/v2"
 )
 
 func (e *env) configCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "config",
-		Usage:     "print the effective configuration and where each part came from",
-		UsageText: "maestro config [--config FILE] [--json]\nmaestro config --default > recovery.toml",
+		Usage:     "print the effective configuration and where each part came from; trust a repository's",
+		UsageText: "maestro config [--config FILE] [--json]\nmaestro config --default > recovery.toml\nmaestro config trust [--json]\nmaestro config untrust [--json]",
 		Description: `Reads the configuration files in order of precedence: --config FILE,
 $MAESTRO_CONFIG, recovery.toml at the repository root,
 $XDG_CONFIG_HOME/maestro/recovery.toml (~/.config when unset), then the
 default built into maestro. Each table comes from the first file that has it;
-rules add up, earlier files' first. The output is itself a valid recovery.toml.`,
+rules add up, earlier files' first. The output is itself a valid recovery.toml.
+
+A repository's recovery.toml comes with a clone, so it is used only once you
+have trusted that exact content with 'maestro config trust' (or when
+MAESTRO_TRUST_REPO_CONFIG=1, for CI); until then it is ignored, with a
+warning. The list of files says which are used.`,
 		Flags: []ucli.Flag{
 			configFlag,
 			jsonFlag,
 			&ucli.BoolFlag{Name: "default", Usage: "print the built-in recovery.toml, a starting point for your own"},
+		},
+		Subcommands: []*ucli.Command{
+			{
+				Name:  "trust",
+				Usage: "use the repository's recovery.toml as it is now (read it first)",
+				Description: `Records the SHA-256 of the repository's recovery.toml, with its path, in
+your state ($XDG_STATE_HOME/maestro/trust, ~/.local/state when unset), once
+the file is checked valid. maestro uses the file while its content is one you
+trusted; any change makes it ignored again until you trust it again.`,
+				UsageText:    "maestro config trust [--json]",
+				Flags:        []ucli.Flag{jsonFlag},
+				OnUsageError: commandUsageError("config trust"),
+				Action:       e.configTrust,
+			},
+			{
+				Name:         "untrust",
+				Usage:        "stop using the repository's recovery.toml, whatever content of it you trusted",
+				UsageText:    "maestro config untrust [--json]",
+				Flags:        []ucli.Flag{jsonFlag},
+				OnUsageError: commandUsageError("config untrust"),
+				Action:       e.configUntrust,
+			},
 		},
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageError(ExitUsage, "config", flagError(err))
 		},
 		Action: e.config,
 	}
+}
+
+func (e *env) configTrust(c *ucli.Context) error {
+	if c.Args().Present() {
+		return usageError(ExitUsage, "config trust", fmt.Errorf("unexpected argument %q: trust takes the recovery.toml of the repository you are in", c.Args().First()))
+	}
+	f, err := catalog.TrustRepo(catalog.Options{Default: e.defaultCatalog})
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, fileJSON(f))
+	}
+	fmt.Printf("trusted %s (sha256 %s)\n", textsafe.Visible(f.Path), f.SHA256)
+	return nil
+}
+
+func (e *env) configUntrust(c *ucli.Context) error {
+	if c.Args().Present() {
+		return usageError(ExitUsage, "config untrust", fmt.Errorf("unexpected argument %q: untrust takes the recovery.toml of the repository you are in", c.Args().First()))
+	}
+	f, was, err := catalog.UntrustRepo(catalog.Options{})
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	if c.Bool("json") {
+		return writeJSON(os.Stdout, struct {
+			Path       textsafe.Path `json:"path"`
+			WasTrusted bool          `json:"was_trusted"`
+		}{textsafe.Path(f.Path), was})
+	}
+	if was {
+		fmt.Printf("untrusted %s: maestro ignores it from now on\n", textsafe.Visible(f.Path))
+	} else {
+		fmt.Printf("%s was not trusted: nothing to do\n", textsafe.Visible(f.Path))
+	}
+	return nil
+}
+
+// configFileJSON is a configuration file in maestro config --json.
+type configFileJSON struct {
+	Origin string        `json:"origin"`
+	Path   textsafe.Path `json:"path"`
+	// Trust is own, trusted, trusted_by_env or not_trusted.
+	Trust  string  `json:"trust"`
+	Used   bool    `json:"used"`
+	SHA256 *string `json:"sha256"`
+}
+
+func fileJSON(f catalog.File) configFileJSON {
+	j := configFileJSON{Origin: f.Origin, Path: textsafe.Path(f.Path), Trust: f.Trust, Used: f.Used()}
+	if f.SHA256 != "" {
+		j.SHA256 = &f.SHA256
+	}
+	return j
+}
+
+// trustText is what maestro config says of a file that is not the user's own.
+func trustText(f catalog.File) string {
+	switch f.Trust {
+	case catalog.TrustTrusted:
+		return " (trusted)"
+	case catalog.TrustByEnv:
+		return " (trusted by " + catalog.TrustEnv + ")"
+	case catalog.TrustNone:
+		return " (ignored: not trusted; read it, then run 'maestro config trust' to use it)"
+	}
+	return ""
 }
 
 func (e *env) config(c *ucli.Context) error {
@@ -102,9 +198,9 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		s := fd(d)
 		return &s
 	}
-	files := cfg.Files
-	if files == nil {
-		files = []catalog.Source{}
+	files := []configFileJSON{}
+	for _, f := range cfg.Files {
+		files = append(files, fileJSON(f))
 	}
 	tm := map[string]catalog.FailureType{}
 	for _, t := range types {
@@ -116,7 +212,7 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 	}
 	cp := cfg.Checkpoints
 	return struct {
-		Files        []catalog.Source               `json:"files"`
+		Files        []configFileJSON               `json:"files"`
 		Retry        retryJSON                      `json:"retry"`
 		Checkpoints  checkpointsJSON                `json:"checkpoints"`
 		FailureTypes map[string]catalog.FailureType `json:"failure_types"`
@@ -148,11 +244,11 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 	fmt.Fprintln(w, "# maestro's effective configuration. Each table comes from the first file")
 	fmt.Fprintln(w, "# that has it; rules add up, earlier files' first. Files read:")
 	for _, f := range cfg.Files {
-		fmt.Fprintf(w, "#   %-14s %s\n", f.Origin, f.Path)
+		fmt.Fprintf(w, "#   %-14s %s%s\n", f.Origin, textsafe.Visible(f.Path), trustText(f))
 	}
 	fmt.Fprintf(w, "#   %-14s %s\n", catalog.OriginDefault, "built into maestro ('maestro config --default' prints it)")
 	r := cfg.Retry
-	fmt.Fprintf(w, "\n# from: %s\n[retry]\n", cfg.RetrySource)
+	fmt.Fprintf(w, "\n# from: %s\n[retry]\n", textsafe.Visible(cfg.RetrySource.String()))
 	fmt.Fprintf(w, "max_attempts = %d\n", r.MaxAttempts)
 	fmt.Fprintf(w, "base_delay = %s\n", tomlString(fd(r.BaseDelay)))
 	fmt.Fprintf(w, "max_delay = %s\n", tomlString(fd(r.MaxDelay)))
@@ -171,7 +267,7 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 	}
 	fmt.Fprintf(w, "kill_after = %s\n", tomlString(fd(r.KillAfter)))
 	cp := cfg.Checkpoints
-	fmt.Fprintf(w, "\n# from: %s\n[checkpoints]\n", cfg.CheckpointsSource)
+	fmt.Fprintf(w, "\n# from: %s\n[checkpoints]\n", textsafe.Visible(cfg.CheckpointsSource.String()))
 	fmt.Fprintf(w, "auto_on_commit = %t\ndefault_type = %s\nkeep = %d\n", cp.AutoOnCommit, tomlString(cp.DefaultType), cp.Keep)
 	if cp.OlderThan > 0 {
 		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(cp.OlderThan)))
@@ -183,7 +279,7 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 	sort.Strings(names)
 	for _, name := range names {
 		p := prompts[name]
-		fmt.Fprintf(w, "\n# from: %s\n[prompts.%s]\nissue = %s\noptions = %s\n", p.Source, name, tomlString(p.Issue), tomlArray(p.Options))
+		fmt.Fprintf(w, "\n# from: %s\n[prompts.%s]\nissue = %s\noptions = %s\n", textsafe.Visible(p.Source), name, tomlString(p.Issue), tomlArray(p.Options))
 		if p.Default != "" {
 			fmt.Fprintf(w, "default = %s\n", tomlString(p.Default))
 		}
@@ -193,7 +289,7 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 		}
 	}
 	for _, t := range types {
-		fmt.Fprintf(w, "\n# from: %s\n[failure_types.%s]\n", t.Source, t.Name)
+		fmt.Fprintf(w, "\n# from: %s\n[failure_types.%s]\n", textsafe.Visible(t.Source), t.Name)
 		fmt.Fprintf(w, "description = %s\ntransient = %t\nretryable = %t\n", tomlString(t.Description), t.Transient, t.Retryable)
 		if t.Prompt != "" {
 			fmt.Fprintf(w, "prompt = %s\n", tomlString(t.Prompt))
@@ -204,7 +300,7 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 		}
 	}
 	for _, rl := range rules {
-		fmt.Fprintf(w, "\n# from: %s\n[[rules]]\nfailure_type = %s\n", rl.Source, tomlString(rl.FailureType))
+		fmt.Fprintf(w, "\n# from: %s\n[[rules]]\nfailure_type = %s\n", textsafe.Visible(rl.Source), tomlString(rl.FailureType))
 		if len(rl.ExitCodes) > 0 {
 			codes := make([]string, len(rl.ExitCodes))
 			for i, c := range rl.ExitCodes {

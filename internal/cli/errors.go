@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"syscall"
+
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Exit codes of commands other than run (run passes on the command's own).
@@ -60,11 +62,22 @@ func usageError(code int, cmd string, err error) *Error {
 type hinter interface{ Hints() []string }
 
 // PrintError writes err as maestro's one error line, then its hints.
-func PrintError(w io.Writer, err error) {
+// Errors quote what maestro did not write (git's stderr, an option of a
+// question, a configuration's key): control characters in it are shown,
+// never obeyed by the terminal.
+func PrintError(w io.Writer, err error) { printProblem(w, "error: ", err) }
+
+// printWarning is PrintError for a failure that does not end the command:
+// a warning line saying what was not done, then the error's hints.
+func printWarning(w io.Writer, what string, err error) {
+	printProblem(w, "warning: "+what+": ", err)
+}
+
+func printProblem(w io.Writer, prefix string, err error) {
 	msg := strings.TrimSpace(err.Error())
 	// One line: the first line of a multi-line message, the rest as hints.
 	first, rest, _ := strings.Cut(msg, "\n")
-	fmt.Fprintf(w, "maestro: error: %s\n", first)
+	fmt.Fprintf(w, "maestro: %s%s\n", prefix, textsafe.Visible(first))
 	var hints []string
 	for _, l := range strings.Split(rest, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -78,6 +91,6 @@ func PrintError(w io.Writer, err error) {
 		}
 	}
 	for _, h := range hints {
-		fmt.Fprintf(w, "maestro: hint: %s\n", h)
+		fmt.Fprintf(w, "maestro: hint: %s\n", textsafe.Visible(h))
 	}
 }

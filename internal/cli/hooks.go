@@ -8,6 +8,7 @@ import (
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/hooks"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -66,6 +67,11 @@ func (e *env) installHooks(c *ucli.Context, install bool) error {
 	var done []string
 	if install {
 		done, err = hooks.Install(dir)
+		if err == nil {
+			// The hooks checkpoint the commits made from now on, not
+			// those before.
+			err = s.ResetHookOffset()
+		}
 	} else {
 		done, err = hooks.Uninstall(dir)
 	}
@@ -81,12 +87,13 @@ func (e *env) installHooks(c *ucli.Context, install bool) error {
 	return nil
 }
 
-// hook makes the checkpoint of a commit just made. It never fails: what
-// goes wrong is one warning line on stderr, and the commit stands.
+// hook makes the checkpoints of the commits just made. It never fails:
+// what goes wrong is one warning line on stderr, and the commit stands.
 func (e *env) hook(c *ucli.Context) error {
 	args := c.Args().Slice()
 	warn := func(format string, a ...any) error {
-		fmt.Fprintf(os.Stderr, "maestro: warning: no checkpoint of this commit: "+format+"\n", a...)
+		// What fails may quote a commit, a path or git's stderr.
+		fmt.Fprintf(os.Stderr, "maestro: warning: no checkpoint of this commit: %s\n", textsafe.Visible(fmt.Sprintf(format, a...)))
 		return nil
 	}
 	if len(args) == 0 {
@@ -101,34 +108,28 @@ func (e *env) hook(c *ucli.Context) error {
 	default:
 		return warn("unknown hook %q", source)
 	}
-	cfg, err := catalog.Load(catalog.Options{Default: e.defaultCatalog})
-	if err != nil {
-		return warn("%v", err)
-	}
-	if !cfg.Checkpoints.AutoOnCommit {
-		return nil
-	}
+	// First of all, before HEAD can move on: where HEAD is, for when its
+	// reflog cannot say which commits were made (files only, no git).
 	s, err := checkpoint.OpenHook(".")
 	if err != nil {
 		return warn("%v", err)
 	}
-	if source == "post-commit" && s.InSequence() {
-		// The commits a rebase or a cherry-pick sequence makes one by one
-		// are checkpointed once, when it ends (post-rewrite).
-		return nil
-	}
-	session := "default"
-	if v := os.Getenv("MAESTRO_SESSION_ID"); v != "" {
-		session = v
-	}
-	_, err = s.CreateForCommit(checkpoint.HookOptions{
-		SessionID:   session,
-		Phase:       os.Getenv("MAESTRO_PHASE"),
-		Type:        os.Getenv("MAESTRO_CHECKPOINT_TYPE"),
-		DefaultType: cfg.Checkpoints.DefaultType,
-		Source:      source,
-	})
+	o := checkpoint.HookOptions{Source: source, Head: s.Repo().HeadFromFiles()}
+	cfg, err := catalog.Load(catalog.Options{Default: e.defaultCatalog})
 	if err != nil {
+		return warn("%v", err)
+	}
+	// The commits of a rebase or a cherry-pick sequence, made one by one,
+	// are checkpointed once, when it ends (post-rewrite); with checkpoints
+	// off, none is. Either way they are taken as seen, so that a later
+	// hook does not catch them up.
+	o.Skip = !cfg.Checkpoints.AutoOnCommit || source == "post-commit" && s.InSequence()
+	o.SessionID = "default"
+	if v := os.Getenv("MAESTRO_SESSION_ID"); v != "" {
+		o.SessionID = v
+	}
+	o.Phase, o.Type, o.DefaultType = os.Getenv("MAESTRO_PHASE"), os.Getenv("MAESTRO_CHECKPOINT_TYPE"), cfg.Checkpoints.DefaultType
+	if _, err := s.CreateForCommits(o); err != nil {
 		return warn("%s", strings.TrimSpace(err.Error()))
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
@@ -87,7 +88,16 @@ func (e *env) run(f *runFlags, args []string) error {
 	if len(args) == 0 && !f.explain {
 		return usageError(ExitRunFailed, "run", errors.New("no command to run"))
 	}
-	cfg, err := catalog.Load(catalog.Options{ConfigFlag: f.config, Default: e.defaultCatalog})
+	// Until the command runs, a signal ends maestro at once: the work
+	// before it (reading the configuration, making a checkpoint) is left to
+	// die with the process, which its atomic writes allow.
+	var cfg *catalog.Config
+	var err error
+	if sig := e.signals.Guard(func() {
+		cfg, err = catalog.Load(catalog.Options{ConfigFlag: f.config, Default: e.defaultCatalog})
+	}); sig != 0 {
+		return interruptedBefore(f, sig, "while reading the configuration")
+	}
 	if err != nil {
 		return runFailed(err)
 	}
@@ -127,18 +137,30 @@ func (e *env) run(f *runFlags, args []string) error {
 		return store, nil
 	}
 	cpID := ""
+	var interrupted syscall.Signal
 	if f.checkpoint {
-		s, err := openStore()
-		if err != nil {
-			return runFailed(fmt.Errorf("--checkpoint: %w", err), "--checkpoint records the working tree in git: run maestro inside a git working tree")
-		}
-		rec, err := s.Create(checkpoint.CreateOptions{SessionID: session, Type: "pre_risky_operation", Description: "before: " + strings.Join(args, " ")})
-		if err != nil {
+		var s *checkpoint.Store
+		var rec *checkpoint.Record
+		var openErr, err error
+		// The run stops before its first attempt, and its report says so.
+		interrupted = e.signals.Guard(func() {
+			if s, openErr = checkpoint.Open("."); openErr == nil {
+				rec, err = s.Create(checkpoint.CreateOptions{SessionID: session, Type: "pre_risky_operation", Description: "before: " + strings.Join(args, " ")})
+			}
+		})
+		switch {
+		case interrupted != 0:
+			// The abandoned checkpoint may still be using the repository.
+			openStore = func() (*checkpoint.Store, error) { return nil, errors.New("interrupted") }
+		case openErr != nil:
+			return runFailed(fmt.Errorf("--checkpoint: %w", openErr), "--checkpoint records the working tree in git: run maestro inside a git working tree")
+		case err != nil:
 			return runFailed(fmt.Errorf("--checkpoint: %w", err))
-		}
-		cpID = rec.CheckpointID
-		if !f.quiet {
-			fmt.Fprintf(os.Stderr, "maestro: checkpoint %s made before the first attempt\n", cpID)
+		default:
+			store, cpID = s, rec.CheckpointID
+			if !f.quiet {
+				fmt.Fprintf(os.Stderr, "maestro: checkpoint %s made before the first attempt\n", cpID)
+			}
 		}
 	}
 	opts := wrapper.Options{
@@ -149,8 +171,9 @@ func (e *env) run(f *runFlags, args []string) error {
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		// maestro starts no other process while the command runs.
-		Reap:    true,
-		Signals: e.signals,
+		Reap:        true,
+		Signals:     e.signals,
+		Interrupted: interrupted,
 	}
 	if !f.quiet {
 		opts.Progress = os.Stderr
@@ -200,6 +223,15 @@ func (e *env) run(f *runFlags, args []string) error {
 	return nil
 }
 
+// interruptedBefore ends maestro by a signal received before anything
+// ran, as the signal would have.
+func interruptedBefore(f *runFlags, sig syscall.Signal, when string) error {
+	if !f.quiet {
+		fmt.Fprintf(os.Stderr, "maestro: interrupted by %s %s\n", wrapper.SignalName(sig), when)
+	}
+	return &Status{Code: 128 + int(sig), Signal: sig}
+}
+
 // runReport is the retry result with the recovery results that followed.
 type runReport struct {
 	*wrapper.Report
@@ -221,7 +253,7 @@ func (e *env) logRun(session string, rep *wrapper.Report, results []recovery.Res
 		err = sessionlog.Open(dir, session).Append(sessionlog.Entry{Type: sessionlog.KindRun, Run: run})
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "maestro: warning: the run is not in the session log: %v\n", err)
+		printWarning(os.Stderr, "the run is not in the session log", err)
 	}
 }
 
@@ -330,9 +362,15 @@ func printSchedule(w io.Writer, r catalog.Retry, asJSON bool) error {
 			s := r.TotalTimeout.Seconds()
 			out.TotalTimeoutSeconds = &s
 		}
+		var sum float64
 		for _, s := range steps {
 			out.Retries = append(out.Retries, retryStep{s.Retry, s.Attempt, s.Delay.Seconds(), s.Min.Seconds(), s.Max.Seconds()})
+			sum += s.Delay.Seconds()
 			out.TotalDelaySeconds = s.Elapsed.Seconds()
+		}
+		if n := len(steps); n > 0 && steps[n-1].Elapsed == wrapper.MaxElapsed {
+			// Past what a Duration holds; seconds in floating point do not overflow.
+			out.TotalDelaySeconds = sum
 		}
 		return writeJSON(w, out)
 	}
@@ -351,11 +389,12 @@ func printSchedule(w io.Writer, r catalog.Retry, asJSON bool) error {
 		}
 		fmt.Fprintln(w)
 	}
-	var total string
+	total := "0s"
 	if len(steps) > 0 {
 		total = fd(steps[len(steps)-1].Elapsed)
-	} else {
-		total = "0s"
+		if steps[len(steps)-1].Elapsed == wrapper.MaxElapsed {
+			total = "more than " + fd(wrapper.MaxElapsed.Truncate(time.Hour))
+		}
 	}
 	timeout, totalTimeout := "none", "none"
 	if r.AttemptTimeout > 0 {

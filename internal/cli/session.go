@@ -12,6 +12,7 @@ import (
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/ids"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -137,9 +138,9 @@ func (e *env) sessionShow(c *ucli.Context) error {
 		return writeJSON(os.Stdout, st)
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 1, ' ', 0)
-	fmt.Fprintf(w, "session:\t%s\n", st.SessionID)
+	fmt.Fprintf(w, "session:\t%s\n", textsafe.Visible(st.SessionID))
 	if st.Description != "" {
-		fmt.Fprintf(w, "description:\t%s\n", st.Description)
+		fmt.Fprintf(w, "description:\t%s\n", textsafe.Visible(st.Description))
 	}
 	if st.StartedAt != nil {
 		fmt.Fprintf(w, "started:\t%s\n", st.StartedAt.Format(time.RFC3339))
@@ -154,7 +155,7 @@ func (e *env) sessionShow(c *ucli.Context) error {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s %d", k, st.FailuresByType[k])
+			parts[i] = fmt.Sprintf("%s %d", textsafe.Visible(k), st.FailuresByType[k])
 		}
 		fmt.Fprintf(w, "failed attempts:\t%s\n", strings.Join(parts, ", "))
 	}
@@ -210,7 +211,7 @@ func (e *env) sessionList(c *ucli.Context) error {
 		if !i.StartedAt.IsZero() {
 			started = i.StartedAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", i.ID, started, dash(i.Description))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", textsafe.Visible(i.ID), started, dash(textsafe.Visible(i.Description)))
 	}
 	return w.Flush()
 }
@@ -229,21 +230,24 @@ func (e *env) log(c *ucli.Context) error {
 		}
 		return writeJSON(os.Stdout, entries)
 	}
+	// What the log holds (command lines, question text, options, messages)
+	// is shown, never obeyed by the terminal.
+	v := textsafe.Visible
 	for _, en := range entries {
 		t := en.Time.Format(time.RFC3339)
 		switch {
 		case en.Type == sessionlog.KindRun && en.Run != nil:
 			r := en.Run
-			fmt.Printf("%s  run       %s: %s after %d attempt%s (exit %d)\n", t, strings.Join(r.Command, " "), r.Outcome, r.AttemptsMade, plural(r.AttemptsMade), r.ExitCode)
+			fmt.Printf("%s  run       %s: %s after %d attempt%s (exit %d)\n", t, v(strings.Join(r.Command, " ")), v(r.Outcome), r.AttemptsMade, plural(r.AttemptsMade), r.ExitCode)
 			for _, res := range r.Recovery {
-				fmt.Printf("%s  recovery  %s: %s\n", t, res.StrategyUsed, res.Message)
+				fmt.Printf("%s  recovery  %s: %s\n", t, v(res.StrategyUsed), v(res.Message))
 			}
 		case en.Type == sessionlog.KindQuestion && en.Human != nil:
-			fmt.Printf("%s  question  %s: %s [%s]\n", t, en.Human.ID, en.Human.Issue, strings.Join(en.Human.Options, " | "))
+			fmt.Printf("%s  question  %s: %s [%s]\n", t, v(en.Human.ID), v(en.Human.Issue), v(strings.Join(en.Human.Options, " | ")))
 		case en.Type == sessionlog.KindAnswer && en.Human != nil:
-			fmt.Printf("%s  answer    %s: %s (by %s)\n", t, en.Human.ID, en.Human.Option, en.Human.AnsweredBy)
+			fmt.Printf("%s  answer    %s: %s (by %s)\n", t, v(en.Human.ID), v(en.Human.Option), v(en.Human.AnsweredBy))
 		case en.Type == sessionlog.KindStart:
-			fmt.Printf("%s  start     %s\n", t, en.Description)
+			fmt.Printf("%s  start     %s\n", t, v(en.Description))
 		}
 	}
 	return nil

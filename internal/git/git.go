@@ -21,10 +21,16 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := strings.TrimSpace(e.Stderr)
-	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-		// git's last line is the one that says what failed; the rest is hints.
-		msg = strings.TrimSpace(msg[i+1:])
+	// git's last "fatal:" or "error:" line says what failed (a lock file
+	// in the way: "Unable to create '.../index.lock': File exists."); the
+	// lines after it are advice. Without one, its last line.
+	lines := strings.Split(strings.TrimSpace(e.Stderr), "\n")
+	msg := strings.TrimSpace(lines[len(lines)-1])
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], "fatal: ") || strings.HasPrefix(lines[i], "error: ") {
+			msg = strings.TrimSpace(lines[i])
+			break
+		}
 	}
 	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "fatal: "), "error: ")
 	if msg == "" {
@@ -327,7 +333,7 @@ type Ref struct {
 // Refs lists the refs under prefix (for-each-ref: one process whatever
 // their number).
 func (r *Repo) Refs(prefix string) ([]Ref, error) {
-	out, err := r.read(nil, "for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", prefix)
+	out, err := r.read(nil, "for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", "--end-of-options", prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -400,9 +406,14 @@ func (r *Repo) UpdateRefs(reason string, updates ...RefUpdate) error {
 	return err
 }
 
-// SetHead points HEAD at branch (refs/heads/NAME).
+// SetHead points HEAD at branch (refs/heads/NAME). The branch may come
+// from a recorded event: anything but a valid branch name is refused
+// before git sees it.
 func (r *Repo) SetHead(branch, reason string) error {
-	_, err := r.run(nil, "symbolic-ref", "-m", reason, "HEAD", branch)
+	if !IsBranchRef(branch) {
+		return badName("branch", branch)
+	}
+	_, err := r.run(nil, "symbolic-ref", "-m", reason, "--end-of-options", "HEAD", branch)
 	return err
 }
 
@@ -421,11 +432,15 @@ func (r *Repo) WriteTree(index string) (string, error) {
 }
 
 // AddAll stages, in index, every change of the working tree: tracked
-// changes, deletions and untracked files that are not ignored.
-func (r *Repo) AddAll(index string) error {
+// changes, deletions and untracked files that are not ignored. It reports
+// whether one of the files it staged is a .gitattributes file, which can
+// make git convert what it stores.
+func (r *Repo) AddAll(index string) (attributes bool, err error) {
 	o := withIndex(index)
-	_, err := r.run(o, "-c", "advice.addEmbeddedRepo=false", "add", "-A", "--", ".")
-	return err
+	// --verbose lists the paths staged, unquoted, one a line: the names
+	// are looked at only for .gitattributes.
+	out, err := r.run(o, "-c", "advice.addEmbeddedRepo=false", "add", "-A", "--verbose", "--", ".")
+	return bytes.Contains(out, []byte(".gitattributes")), err
 }
 
 // ReadTree loads tree into index, keeping the cached file information of
@@ -454,9 +469,14 @@ func (r *Repo) SwitchTree(index, from, to string) error {
 	return err
 }
 
-// ResolveRef returns the object a ref names, or "" when it does not exist.
+// ResolveRef returns the object a ref (HEAD or refs/...) names, or "" when
+// it does not exist. Anything but a valid ref name is refused before git
+// sees it: rev-parse would take an option, or evaluate an expression.
 func (r *Repo) ResolveRef(name string) (string, error) {
-	out, err := r.read(nil, "rev-parse", "--verify", "-q", name)
+	if name != "HEAD" && !IsRefName(name) {
+		return "", badName("ref name", name)
+	}
+	out, err := r.read(nil, "rev-parse", "--verify", "-q", "--end-of-options", name)
 	var ge *Error
 	if errors.As(err, &ge) && ge.ExitCode == 1 {
 		return "", nil
@@ -464,22 +484,39 @@ func (r *Repo) ResolveRef(name string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// Change is one path that differs between two trees.
+// Change is one path that differs between two trees: its mode and blob
+// on each side ("" on the side that lacks it).
 type Change struct {
-	Status string // A, D, M, T
-	Path   string
+	Status  string // A, D, M, T
+	Path    string
+	OldMode string
+	OldSHA  string
+	Mode    string
+	SHA     string
 }
 
 // DiffTrees lists the paths that differ between two trees.
 func (r *Repo) DiffTrees(a, b string) ([]Change, error) {
-	out, err := r.read(nil, "diff-tree", "-r", "-z", "--no-renames", "--name-status", a, b)
+	out, err := r.read(nil, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", a, b)
 	if err != nil {
 		return nil, err
 	}
+	// Each change is ":OLDMODE NEWMODE OLDSHA NEWSHA STATUS", NUL, its path, NUL.
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	var cs []Change
 	for i := 0; i+1 < len(f); i += 2 {
-		cs = append(cs, Change{Status: f[i], Path: f[i+1]})
+		m := strings.Fields(strings.TrimPrefix(f[i], ":"))
+		if len(m) != 5 {
+			return nil, fmt.Errorf("git diff-tree: unexpected line %q", f[i])
+		}
+		c := Change{Status: m[4], Path: f[i+1], OldMode: m[0], OldSHA: m[2], Mode: m[1], SHA: m[3]}
+		if c.Status == "A" {
+			c.OldMode, c.OldSHA = "", ""
+		}
+		if c.Status == "D" {
+			c.Mode, c.SHA = "", ""
+		}
+		cs = append(cs, c)
 	}
 	return cs, nil
 }
@@ -511,15 +548,25 @@ func splitZ(b []byte) []string {
 	return strings.Split(s, "\x00")
 }
 
-// Push sends refspecs to remote; git's progress goes to progress.
+// Push sends refspecs to remote; git's progress goes to progress. The
+// remote is never read as an option (--upload-pack and --receive-pack
+// run commands): one starting with '-' is refused, and git is told where
+// its options end.
 func (r *Repo) Push(remote string, refspecs []string, progress io.Writer) error {
-	_, err := r.run(&runOpts{stderr: progress}, append([]string{"push", "--porcelain", remote}, refspecs...)...)
+	if remote == "" || strings.HasPrefix(remote, "-") {
+		return badName("remote", remote)
+	}
+	_, err := r.run(&runOpts{stderr: progress}, append([]string{"push", "--porcelain", "--end-of-options", remote}, refspecs...)...)
 	return err
 }
 
-// Fetch gets refspecs from remote; git's progress goes to progress.
+// Fetch gets refspecs from remote; git's progress goes to progress. The
+// remote is never read as an option, as for Push.
 func (r *Repo) Fetch(remote string, refspecs []string, progress io.Writer) error {
-	_, err := r.run(&runOpts{stderr: progress}, append([]string{"fetch", "--no-write-fetch-head", remote}, refspecs...)...)
+	if remote == "" || strings.HasPrefix(remote, "-") {
+		return badName("remote", remote)
+	}
+	_, err := r.run(&runOpts{stderr: progress}, append([]string{"fetch", "--no-write-fetch-head", "--end-of-options", remote}, refspecs...)...)
 	return err
 }
 

@@ -44,32 +44,84 @@ func FindTopLevel(dir string) (string, bool) {
 // FindCommonDir returns the repository's common git directory for work in
 // dir, without a git process, reading .git as git does: a directory, or a
 // file naming the worktree's git directory, whose commondir file names the
-// common one. It reports false outside a repository, and when $GIT_DIR is
-// set (then only git knows).
+// common one. In a bare repository, or anywhere inside a git directory,
+// it is that directory, found as git's discovery finds it: a directory
+// that is a git directory itself (core.bare plays no part in that). It
+// reports false outside a repository, and when $GIT_DIR is set (then only
+// git knows).
 func FindCommonDir(dir string) (string, bool) {
 	if os.Getenv("GIT_DIR") != "" {
 		return "", false
 	}
-	top, ok := FindTopLevel(dir)
-	if !ok {
-		return "", false
-	}
-	dotgit := filepath.Join(top, ".git")
-	info, err := os.Stat(dotgit)
+	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", false
 	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	// As git's discovery does: at each level, .git first, then the
+	// directory itself as a git directory.
+	for {
+		if common, ok, found := dotGitCommonDir(dir); found {
+			return common, ok
+		}
+		if common, ok := gitDirCommonDir(dir); ok {
+			return common, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// dotGitCommonDir returns the common git directory of the work tree top,
+// from its .git entry; found says top has one that settles the search, as
+// FindTopLevel recognises it (a .git folder without HEAD does not).
+func dotGitCommonDir(top string) (common string, ok, found bool) {
+	dotgit := filepath.Join(top, ".git")
+	info, err := os.Stat(dotgit)
+	if err != nil {
+		return "", false, false
+	}
 	if info.IsDir() {
-		return dotgit, true
+		if _, err := os.Stat(filepath.Join(dotgit, "HEAD")); err != nil {
+			return "", false, false
+		}
+		return dotgit, true, true
 	}
 	data, err := os.ReadFile(dotgit)
-	gitdir, found := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir: ")
-	if err != nil || !found {
-		return "", false
+	gitdir, isGitFile := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir: ")
+	if err != nil || !isGitFile {
+		return "", false, true
 	}
 	if !filepath.IsAbs(gitdir) {
 		gitdir = filepath.Join(top, gitdir)
 	}
+	return commonDir(gitdir), true, true
+}
+
+// gitDirCommonDir returns the common git directory of dir when dir is a
+// git directory itself (a bare repository, a .git folder, a linked
+// worktree's git directory): HEAD, and objects and refs folders in its
+// common directory, the checks of git's is_git_directory.
+func gitDirCommonDir(dir string) (string, bool) {
+	if info, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil || info.IsDir() {
+		return "", false
+	}
+	common := commonDir(dir)
+	for _, sub := range []string{"objects", "refs"} {
+		if info, err := os.Stat(filepath.Join(common, sub)); err != nil || !info.IsDir() {
+			return "", false
+		}
+	}
+	return common, true
+}
+
+// commonDir follows gitdir's commondir file, when it has one.
+func commonDir(gitdir string) string {
 	common := gitdir
 	if data, err := os.ReadFile(filepath.Join(gitdir, "commondir")); err == nil {
 		c := strings.TrimSpace(string(data))
@@ -78,5 +130,5 @@ func FindCommonDir(dir string) (string, bool) {
 		}
 		common = c
 	}
-	return filepath.Clean(common), true
+	return filepath.Clean(common)
 }

@@ -151,3 +151,38 @@ func TestFindCommonDirSymlinkOut(t *testing.T) {
 		t.Errorf("FindCommonDir(%s) = %s, true; git says it is not in a repository", link, got)
 	}
 }
+
+// Issue 7, point 14b: a bare repository's questions went to the user's
+// home, as if outside a repository. Inside a bare repository, or inside
+// any git directory, the common dir is the one git finds there, whatever
+// core.bare says.
+func TestFindCommonDirBare(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	bare := filepath.Join(base, "bare.git")
+	Git(t, base, "init", "-q", "--bare", bare)
+	notBare := filepath.Join(base, "notbare.git")
+	Git(t, base, "init", "-q", "--bare", notBare)
+	Git(t, notBare, "config", "core.bare", "false")
+	repo := Init(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	Git(t, repo, "worktree", "add", "-q", "-b", "feature", wt)
+	wtGitDir := RevParsePath(t, wt, "--absolute-git-dir")
+	for _, tc := range []struct{ name, dir string }{
+		{"bare", bare},
+		{"bare subdirectory", filepath.Join(bare, "refs", "heads")},
+		{"bare with core.bare false", notBare},
+		{"inside .git", filepath.Join(repo, ".git", "refs")},
+		{"inside a linked worktree's git directory", wtGitDir},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := git.FindCommonDir(tc.dir)
+			if !ok {
+				t.Fatalf("FindCommonDir(%s) reports no repository", tc.dir)
+			}
+			if got, want := Resolve(t, got), RevParsePath(t, tc.dir, "--git-common-dir"); got != want {
+				t.Errorf("FindCommonDir(%s) = %s, git says %s", tc.dir, got, want)
+			}
+		})
+	}
+}

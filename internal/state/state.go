@@ -5,7 +5,8 @@
 // record a line, each appended whole under an exclusive lock so that
 // concurrent writers never tear one another's records; other files are
 // written atomically (a temporary file renamed into place) or created
-// exclusively.
+// exclusively. A log outlives a writer killed half way through a record,
+// and no symbolic link inside the state is ever followed (links.go).
 package state
 
 import (
@@ -14,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -46,9 +48,22 @@ func Dir(dir string, getenv func(string) string) (string, error) {
 	return filepath.Join(base, "maestro"), nil
 }
 
+// MaxRecord bounds one record of a log, its newline included: a reader
+// holds a record whole in memory, and a writer killed in the middle of one
+// leaves at most this much to cut off.
+const MaxRecord = 1 << 20
+
+// TooBigError is a record Append refuses: longer than MaxRecord.
+type TooBigError struct{ Size int }
+
+func (e *TooBigError) Error() string {
+	return fmt.Sprintf("a record of %d bytes is more than the %d a log holds in one record", e.Size, MaxRecord)
+}
+
 // Append adds one record to the log file path, creating it and its folders
 // as needed. The record is one line, written with one write under an
-// exclusive lock on the file.
+// exclusive lock on the file. What a writer that died in the middle of a
+// record left at the end is cut off first, so each record starts a line.
 func Append(path string, record any) error {
 	line, err := json.Marshal(record)
 	if err != nil {
@@ -58,10 +73,13 @@ func Append(path string, record any) error {
 		return errors.New("state: a record must fit on one line")
 	}
 	line = append(line, '\n')
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if len(line) > MaxRecord {
+		return &TooBigError{len(line)}
+	}
+	if _, err := prepare(path, true); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
 	}
@@ -69,15 +87,81 @@ func Append(path string, record any) error {
 	if err := lock(f); err != nil {
 		return err
 	}
-	_, err = f.Write(line)
-	return err
+	end, err := repairTail(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := f.Write(line); err != nil {
+		// A write cut short (the disk is full) must not leave a torn
+		// record behind: cutting it off frees what it took.
+		f.Truncate(end)
+		return err
+	}
+	return nil
+}
+
+// repairTail makes the log end with a newline before a record is added,
+// and returns its size then. Writers hold the lock while they write, so
+// under it a last line without its newline is no write in progress but
+// one that stopped (a writer killed, a full disk): torn, it is cut off;
+// whole but for its newline, it gets one.
+func repairTail(f *os.File) (int64, error) {
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 {
+		return 0, err
+	}
+	size := info.Size()
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return 0, err
+	}
+	if last[0] == '\n' {
+		return size, nil
+	}
+	start, err := lineStart(f, size)
+	if err != nil {
+		return 0, err
+	}
+	tail := make([]byte, size-start)
+	if _, err := f.ReadAt(tail, start); err != nil {
+		return 0, err
+	}
+	if json.Valid(tail) {
+		_, err := f.Write([]byte{'\n'})
+		return size + 1, err
+	}
+	return start, f.Truncate(start)
+}
+
+// lineStart returns the offset of the last line of the first size bytes of
+// f: just after the last newline, 0 when there is none.
+func lineStart(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		n := min(int64(len(buf)), end)
+		if _, err := f.ReadAt(buf[:n], end-n); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return end - n + int64(i) + 1, nil
+		}
+		end -= n
+	}
+	return 0, nil
 }
 
 // Read decodes every record of the log file path with decode; a missing
-// file has none. A line that is not JSON (the file was edited by hand, a
-// disk failed) is reported, not skipped silently.
+// file has none. Records may be of any size. A last line without its
+// newline that is not JSON is a record its writer did not finish (killed,
+// or the disk was full): it is skipped, and the next Append cuts it off.
+// Any other line that is not JSON (the file was edited by hand, a disk
+// failed) is reported, not skipped silently.
 func Read(path string, decode func(line []byte) error) error {
-	f, err := os.Open(path)
+	_, err := prepare(path, false)
+	var f *os.File
+	if err == nil {
+		f, err = openFile(path, os.O_RDONLY, 0)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -85,20 +169,37 @@ func Read(path string, decode func(line []byte) error) error {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
+	r := bufio.NewReaderSize(f, 64<<10)
+	var long []byte
+	for n := 1; ; n++ {
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than the buffer: gathered, as big as it is.
+			long = append(long[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = r.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
 		}
-		if err := decode(sc.Bytes()); err != nil {
-			return fmt.Errorf("%s:%d: %w", path, n, err)
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		eof := err == io.EOF
+		body := bytes.TrimRight(line, "\r\n")
+		switch {
+		case len(bytes.TrimSpace(body)) == 0:
+		case eof && !json.Valid(body):
+			// The torn tail, as Append's repairTail judges it.
+		default:
+			if err := decode(body); err != nil {
+				return fmt.Errorf("%s:%d: %w", path, n, err)
+			}
+		}
+		if eof {
+			return nil
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }
 
 // WriteAtomic writes data to path through a temporary file renamed into
@@ -116,17 +217,26 @@ func WriteAtomicMode(path string, data []byte, perm os.FileMode) error {
 }
 
 func writeAtomic(path string, data []byte, perm os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	inState, err := prepare(path, true)
+	if err != nil {
 		return err
+	}
+	// Outside maestro's state (a hook, a report the user named) the file
+	// is the user's, links and all, as a plain write would take it.
+	stat := os.Stat
+	if inState {
+		stat = os.Lstat
+	}
+	info, err := stat(path)
+	if err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		return &LinkError{path}
 	}
 	tmp, err := createTemp(path)
 	if err != nil {
 		return err
 	}
-	if perm == 0 {
-		if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
-			perm = info.Mode().Perm()
-		}
+	if perm == 0 && info != nil && info.Mode().IsRegular() {
+		perm = info.Mode().Perm()
 	}
 	if perm != 0 {
 		tmp.Chmod(perm)
@@ -151,7 +261,7 @@ func createTemp(path string) (*os.File, error) {
 	dir, base := filepath.Split(path)
 	for range 100 {
 		name := filepath.Join(dir, "."+base+"."+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 		if !errors.Is(err, fs.ErrExist) {
 			return f, err
 		}
@@ -166,7 +276,7 @@ var ErrExists = errors.New("already exists")
 // that of two writers racing, exactly one wins. It writes a temporary file
 // and links it into place, which is atomic and fails if path exists.
 func CreateExclusive(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if _, err := prepare(path, true); err != nil {
 		return err
 	}
 	tmp, err := createTemp(path)
@@ -183,6 +293,9 @@ func CreateExclusive(path string, data []byte) error {
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
+			if info, err := os.Lstat(path); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+				return &LinkError{path}
+			}
 			return ErrExists
 		}
 		return err
@@ -193,10 +306,10 @@ func CreateExclusive(path string, data []byte) error {
 // Lock takes an exclusive lock on the file path (created if needed) and
 // returns its release.
 func Lock(path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if _, err := prepare(path, true); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -19,11 +19,27 @@ import (
 // a byte into U+FFFD, losing the name.
 type Path string
 
-// Paths converts a list of names.
+// Paths converts a list of names; nil stays nil, so a missing list is
+// still null in JSON.
 func Paths(names []string) []Path {
+	if names == nil {
+		return nil
+	}
 	out := make([]Path, len(names))
 	for i, n := range names {
 		out[i] = Path(n)
+	}
+	return out
+}
+
+// Names converts back; nil stays nil.
+func Names(paths []Path) []string {
+	if paths == nil {
+		return nil
+	}
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = string(p)
 	}
 	return out
 }
@@ -55,6 +71,9 @@ func (p Path) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (p *Path) UnmarshalJSON(data []byte) error {
 	s := string(data)
+	if s == "null" {
+		return nil // as encoding/json leaves a string alone
+	}
 	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
 		return errors.New("textsafe.Path: not a JSON string")
 	}

@@ -11,14 +11,16 @@ package textsafe
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
 // Visible returns s with every control character rendered visibly: C0
-// controls and DEL as \t, \n, \r, \e or \xNN; C1 controls and the Unicode
-// format characters that reorder or hide text (bidirectional overrides,
-// zero-width marks) as \uNNNN; bytes that are not UTF-8 as \xNN. Printable
-// text, backslashes included, is kept as it is.
+// controls and DEL as \t, \n, \r, \e or \xNN; C1 controls, the line and
+// paragraph separators and the Unicode format characters that reorder or
+// hide text (bidirectional overrides, zero-width marks, tag characters) as
+// \uNNNN or \UNNNNNNNN; bytes that are not UTF-8 as \xNN. Printable text,
+// backslashes included, is kept as it is.
 func Visible(s string) string { return visible(s, false) }
 
 // VisibleLines is Visible keeping line feeds, for text shown over several
@@ -51,9 +53,14 @@ func visible(s string, keepNewlines bool) string {
 			b.WriteString(`\x`)
 			b.WriteString(hex2(byte(r)))
 		case hidden(r):
-			b.WriteString(`\u`)
+			// \uNNNN, or \UNNNNNNNN past the Basic Multilingual Plane, as Go
+			// and Python write them.
+			prefix, width := `\u`, 4
+			if r > 0xffff {
+				prefix, width = `\U`, 8
+			}
 			h := strconv.FormatInt(int64(r), 16)
-			b.WriteString(strings.Repeat("0", 4-len(h)) + h)
+			b.WriteString(prefix + strings.Repeat("0", width-len(h)) + h)
 		default:
 			b.WriteString(s[i : i+size])
 		}
@@ -85,18 +92,18 @@ func isPlain(s string, keepNewlines bool) bool {
 }
 
 // hidden reports the runes a terminal does not show as themselves: C1
-// controls, and the format characters that reorder text or take no width
-// (the "Trojan Source" characters among them).
+// controls, the line and paragraph separators, and every format character
+// (Unicode's Cf): those that reorder text (the "Trojan Source" bidi
+// overrides), take no width (U+200B), or spell invisible text (the tag
+// characters U+E0020 to U+E007F, which can hide instructions to an agent).
 func hidden(r rune) bool {
 	switch {
-	case r >= 0x80 && r <= 0x9f:
+	case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029:
 		return true
-	case r == 0x061c, r == 0x200b, r == 0x200c, r == 0x200d, r == 0x200e, r == 0x200f, r == 0x2028, r == 0x2029, r == 0x2060, r == 0xfeff:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
+	case r < 0xad:
+		return false // the fast answer for Latin-1 text
 	}
-	return false
+	return unicode.Is(unicode.Cf, r)
 }
 
 func hex2(c byte) string {

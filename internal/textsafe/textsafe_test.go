@@ -3,6 +3,7 @@ package textsafe_test
 import (
 	"encoding/json"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/maestro-recovery/maestro/internal/textsafe"
@@ -21,6 +22,10 @@ func TestVisible(t *testing.T) {
 		{"nul\x00del\x7f", `nul\x00del\x7f`, `nul\x00del\x7f`},
 		{"c1\u009b31m", `c1\u009b31m`, `c1\u009b31m`},
 		{"rtl\u202eevil", `rtl\u202eevil`, `rtl\u202eevil`},
+		// Tag characters spell text nobody sees ("ASCII smuggling").
+		{"ok\U000e0069\U000e0067", `ok\U000e0069\U000e0067`, `ok\U000e0069\U000e0067`},
+		{"soft\u00adhyphen\u2064", `soft\u00adhyphen\u2064`, `soft\u00adhyphen\u2064`},
+		{"emoji 😀 ok", "emoji 😀 ok", "emoji 😀 ok"},
 		{"bad\xffutf8\xc3", `bad\xffutf8\xc3`, `bad\xffutf8\xc3`},
 		{`back\slash`, `back\slash`, `back\slash`},
 	} {
@@ -34,7 +39,7 @@ func TestVisible(t *testing.T) {
 }
 
 func FuzzVisible(f *testing.F) {
-	for _, s := range []string{"", "a", "\x1b[31mred", "\xff\xfe", "\u202e", "a\nb"} {
+	for _, s := range []string{"", "a", "\x1b[31mred", "\xff\xfe", "\u202e", "a\nb", "\U000e0041", "\u00ad"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -43,7 +48,7 @@ func FuzzVisible(f *testing.F) {
 				t.Fatalf("not UTF-8: %q", v)
 			}
 			for _, r := range v {
-				if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f {
+				if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f || unicode.Is(unicode.Cf, r) {
 					t.Fatalf("control %U left in %q", r, v)
 				}
 			}
@@ -79,6 +84,14 @@ func TestPathRoundTrip(t *testing.T) {
 	data, _ := json.Marshal(textsafe.Path("caf\xe9"))
 	if got, want := string(data), `"caf\udce9"`; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+	// null leaves the value alone, as for a string, instead of failing.
+	v := struct{ P textsafe.Path }{"kept"}
+	if err := json.Unmarshal([]byte(`{"P":null}`), &v); err != nil || v.P != "kept" {
+		t.Errorf("null: %q, %v", v.P, err)
+	}
+	if got := textsafe.Names(textsafe.Paths(nil)); got != nil {
+		t.Errorf("nil list became %q", got)
 	}
 }
 

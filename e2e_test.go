@@ -105,13 +105,15 @@ func TestSignalsReachTheCommand(t *testing.T) {
 		t.Run(wrapper.SignalName(sig), func(t *testing.T) {
 			t.Parallel()
 			cmd := maestroRun(t, "--max-attempts", "5", "--base-delay", "1ms", "--kill-after", "300ms", "--report", "report.json", "--",
-				"sh", "-c", `trap 'echo got it >> trapped; exit 9' INT TERM HUP; sleep 60 & echo $! > grandchild; echo $$ >> attempts; wait`)
+				"sh", "-c", `trap 'echo got it >> trapped; exit 9' INT TERM HUP; echo $$ >> attempts; sleep 60 & echo $! > grandchild; wait`)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
 			dir := cmd.Dir
+			// The command writes attempts before grandchild: once grandchild
+			// is there, so is the attempt's line.
 			grandchild := waitFile(t, filepath.Join(dir, "grandchild"))
 			start := time.Now()
 			cmd.Process.Signal(sig)

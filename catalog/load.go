@@ -211,7 +211,7 @@ func load(opts Options) (*Config, error) {
 		if err != nil {
 			return err
 		}
-		return use(repoTrust(getenv, warn, path, data), data)
+		return use(repoTrust(getenv, warn, path, data, opts.Default), data)
 	}
 	if root, ok := git.FindTopLevel(dir); ok {
 		if err := addRepo(filepath.Join(root, FileName)); err != nil {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -35,7 +36,11 @@ const (
 	TrustOwn     = "own"            // --config, $MAESTRO_CONFIG or the user's folder: the user's own
 	TrustTrusted = "trusted"        // a repository's file whose content the user trusted
 	TrustByEnv   = "trusted_by_env" // a repository's file, trusted by MAESTRO_TRUST_REPO_CONFIG
-	TrustNone    = "not_trusted"    // a repository's file nobody trusted: ignored
+	// TrustDefault is a repository's file that holds exactly the built-in
+	// default (maestro config --default > recovery.toml, or maestro's own
+	// repository): using it changes nothing, so it needs no trust.
+	TrustDefault = "same_as_default"
+	TrustNone    = "not_trusted" // a repository's file nobody trusted: ignored
 )
 
 // File is a configuration file that was found, used or ignored.
@@ -149,8 +154,12 @@ func trustedByEnv(getenv func(string) string) bool {
 
 // repoTrust decides whether the repository's file at path, holding data,
 // is used, warning once per content when it is not.
-func repoTrust(getenv func(string) string, warn io.Writer, path string, data []byte) File {
+func repoTrust(getenv func(string) string, warn io.Writer, path string, data, def []byte) File {
 	f := File{Source: Source{Origin: OriginRepo, Path: path}, SHA256: hashOf(data)}
+	if bytes.Equal(data, def) {
+		f.Trust = TrustDefault
+		return f
+	}
 	if trustedByEnv(getenv) {
 		f.Trust = TrustByEnv
 		return f

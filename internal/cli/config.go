@@ -104,7 +104,7 @@ func (e *env) configUntrust(c *ucli.Context) error {
 type configFileJSON struct {
 	Origin string        `json:"origin"`
 	Path   textsafe.Path `json:"path"`
-	// Trust is own, trusted, trusted_by_env or not_trusted.
+	// Trust is own, trusted, trusted_by_env, same_as_default or not_trusted.
 	Trust  string  `json:"trust"`
 	Used   bool    `json:"used"`
 	SHA256 *string `json:"sha256"`
@@ -125,6 +125,8 @@ func trustText(f catalog.File) string {
 		return " (trusted)"
 	case catalog.TrustByEnv:
 		return " (trusted by " + catalog.TrustEnv + ")"
+	case catalog.TrustDefault:
+		return " (the built-in default, byte for byte: used without trust)"
 	case catalog.TrustNone:
 		return " (ignored: not trusted; read it, then run 'maestro config trust' to use it)"
 	}

@@ -70,19 +70,11 @@ for h in ckbench timeit measure; do
   (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{ckbench,timeit,measure}"
-# The previous build, for the hook against it: the revision's own
-# install.sh on its own sources, exported with git archive so that the
-# repository is left as it is.
+# The previous build, to measure against (bench/baseline.sh).
 base_bin=
 if [ -n "${BENCH_BASELINE:-}" ]; then
-  base_rev=$(git -C "$root" rev-parse --verify --end-of-options "${BENCH_BASELINE}^{commit}") ||
-    die "BENCH_BASELINE=$BENCH_BASELINE is not a commit of $root"
-  mkdir -p "$work/base-src"
-  git -C "$root" archive "$base_rev" | tar -x -C "$work/base-src"
-  PREFIX=$work/base-prefix "$work/base-src/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e '/hint: add it/d' -e 's/^/  baseline: /'
-  base_bin=$work/base-prefix/bin/maestro
-  [ -x "$base_bin" ] || die "the baseline's install.sh did not install $base_bin"
-  say "  baseline: ${BENCH_BASELINE} = ${base_rev:0:12}"
+  . "$root/bench/baseline.sh"
+  base_bin=$(build_baseline) || exit 1
 fi
 
 # The hook calls maestro from PATH: this one first. No user configuration:

@@ -69,19 +69,11 @@ for h in execfloor timeit measure ckbench; do
   (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{execfloor,timeit,measure,ckbench}"
-# The previous build, for the start-up figure against it: the revision's
-# own install.sh on its own sources, exported with git archive so that the
-# repository is left as it is.
+# The previous build, to measure against (bench/baseline.sh).
 base_mr=
 if [ -n "${BENCH_BASELINE:-}" ]; then
-  base_rev=$(git -C "$root" rev-parse --verify --end-of-options "${BENCH_BASELINE}^{commit}") ||
-    die "BENCH_BASELINE=$BENCH_BASELINE is not a commit of $root"
-  mkdir -p "$work/base-src"
-  git -C "$root" archive "$base_rev" | tar -x -C "$work/base-src"
-  PREFIX=$work/base-prefix "$work/base-src/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e '/hint: add it/d' -e 's/^/  baseline: /'
-  base_mr=$work/base-prefix/bin/maestro-run
-  [ -x "$base_mr" ] || die "the baseline's install.sh did not install $base_mr"
-  say "  baseline: ${BENCH_BASELINE} = ${base_rev:0:12}"
+  . "$root/bench/baseline.sh"
+  base_mr=$(build_baseline)-run || exit 1
 fi
 
 # Measure in an empty folder outside any repository, with no user

@@ -266,6 +266,16 @@ func (r *Repo) Converted(index string, files []string) (map[string]bool, error) 
 // blobs exactly as they are, without any filter or end-of-line conversion,
 // and returns their names.
 func (r *Repo) HashFiles(paths []string) ([]string, error) {
+	return r.hashFiles(paths, "-w", "--no-filters")
+}
+
+// HashFilesFiltered returns the names the files at paths would have once
+// git add stored them (through their filters), without storing them.
+func (r *Repo) HashFilesFiltered(paths []string) ([]string, error) {
+	return r.hashFiles(paths)
+}
+
+func (r *Repo) hashFiles(paths []string, opts ...string) ([]string, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
@@ -274,7 +284,7 @@ func (r *Repo) HashFiles(paths []string) ([]string, error) {
 		in.WriteString(quotePath(p))
 		in.WriteByte('\n')
 	}
-	out, err := r.run(&runOpts{stdin: &in}, "hash-object", "-w", "--no-filters", "--stdin-paths")
+	out, err := r.run(&runOpts{stdin: &in}, append(append([]string{"hash-object"}, opts...), "--stdin-paths")...)
 	if err != nil {
 		return nil, err
 	}
@@ -373,28 +383,6 @@ func samePath(a, b string) bool {
 	ia, err1 := os.Stat(a)
 	ib, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(ia, ib)
-}
-
-// HashFilesFiltered returns the names the files at paths would have once
-// git add stored them (through their filters), without storing them.
-func (r *Repo) HashFilesFiltered(paths []string) ([]string, error) {
-	if len(paths) == 0 {
-		return nil, nil
-	}
-	var in bytes.Buffer
-	for _, p := range paths {
-		in.WriteString(quotePath(p))
-		in.WriteByte('\n')
-	}
-	out, err := r.run(&runOpts{stdin: &in}, "hash-object", "--stdin-paths")
-	if err != nil {
-		return nil, err
-	}
-	ids := strings.Fields(string(out))
-	if len(ids) != len(paths) {
-		return nil, fmt.Errorf("git hash-object: %d names for %d files", len(ids), len(paths))
-	}
-	return ids, nil
 }
 
 // CheckoutIndex writes the files at paths as index has them, over

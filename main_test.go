@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 type isolated struct{ m *testing.M }
 
 func (i isolated) Run() int {
-	gittest.Isolate()
+	defer gittest.Isolate()()
 	moreParallel()
 	return i.m.Run()
 }

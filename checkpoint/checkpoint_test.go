@@ -14,8 +14,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testHookEnv) != "" {
 		os.Exit(runTestHook()) // this binary is a git hook of a test's repository
 	}
-	Isolate()
-	os.Exit(m.Run())
+	done := Isolate()
+	code := m.Run()
+	done()
+	os.Exit(code)
 }
 
 // ignored says which paths the test repositories ignore (.gitignore).

@@ -13,8 +13,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	Isolate()
-	os.Exit(m.Run())
+	done := Isolate()
+	code := m.Run()
+	done()
+	os.Exit(code)
 }
 
 func bareRepo(t *testing.T) string {

@@ -19,8 +19,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	Isolate()
-	os.Exit(m.Run())
+	done := Isolate()
+	code := m.Run()
+	done()
+	os.Exit(code)
 }
 
 // defaultConfig is the embedded catalog, the one a user without a

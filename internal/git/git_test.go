@@ -12,8 +12,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	Isolate()
-	os.Exit(m.Run())
+	done := Isolate()
+	code := m.Run()
+	done()
+	os.Exit(code)
 }
 
 // The hook's shortcut finds the same git directory as git does, in the

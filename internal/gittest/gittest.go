@@ -15,10 +15,13 @@ import (
 	"testing"
 )
 
-// Isolate sets the environment every git in the test process runs with: a
-// fixed identity and dates, no global or system configuration. Call it
-// from TestMain.
-func Isolate() {
+// Isolate sets the environment every git and maestro in the test process
+// runs with: a fixed identity and dates, no global or system configuration,
+// and a home and XDG folders of its own, so that nothing a test runs reads
+// or writes the user's (maestro run outside a repository logs to
+// $XDG_STATE_HOME). Call it from TestMain, and the function it returns
+// once the tests are done, to remove that home.
+func Isolate() (done func()) {
 	for k, v := range map[string]string{
 		"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
 		"GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
@@ -28,8 +31,19 @@ func Isolate() {
 		os.Setenv(k, v)
 	}
 	os.Unsetenv("MAESTRO_SESSION_ID")
+	os.Unsetenv("MAESTRO_CONFIG")
+	os.Unsetenv("MAESTRO_TRUST_REPO_CONFIG")
 	os.Unsetenv("GIT_DIR")
 	os.Unsetenv("GIT_INDEX_FILE")
+	home, err := os.MkdirTemp("", "maestro-test-home-")
+	if err != nil {
+		panic(err) // no temporary folder: no test can run
+	}
+	os.Setenv("HOME", home)
+	for k, v := range map[string]string{"XDG_CONFIG_HOME": ".config", "XDG_STATE_HOME": ".local/state", "XDG_DATA_HOME": ".local/share"} {
+		os.Setenv(k, filepath.Join(home, v))
+	}
+	return func() { os.RemoveAll(home) }
 }
 
 // Git runs git in dir and returns its output, failing the test on error.

@@ -39,8 +39,10 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	Isolate()
-	os.Exit(m.Run())
+	done := Isolate()
+	code := m.Run()
+	done()
+	os.Exit(code)
 }
 
 func child(role string) error {

@@ -28,8 +28,6 @@ type refKey struct {
 	id      string
 }
 
-func (k refKey) String() string { return k.origin + "/" + k.session + "/" + k.id }
-
 // parseRef reads a ref name under RefRoot: KIND/SESSION/ID, or
 // remotes/REMOTE/KIND/SESSION/ID. Anything else (a remote's ref of a shape
 // maestro does not write, a component that is not a safe id) is not
@@ -55,6 +53,11 @@ func parseRef(name string) (refKey, bool) {
 	ok := known && ValidateID("session id", k.session) == nil && ValidateID("id", k.id) == nil
 	return k, ok
 }
+
+// MaxFetchedBlob bounds a fetched record or event. maestro's records are
+// a few hundred bytes; a prune event lists the records it pruned, a few
+// MiB for thousands.
+const MaxFetchedBlob = 16 << 20
 
 // Load reads every checkpoint record and event, those made here and those
 // fetched: one for-each-ref and one cat-file --batch, whatever their
@@ -87,7 +90,10 @@ func (s *Store) Load() (*Catalog, error) {
 				commits[k] = r.Object
 			}
 		case "records", "events":
-			if r.Type == "blob" {
+			// A fetched blob could be of any size, and every one is read
+			// into memory: a remote's records and events past a bound are
+			// not maestro's, and are left out unread.
+			if r.Type == "blob" && (k.origin == "" || r.Size <= MaxFetchedBlob) {
 				blobRefs = append(blobRefs, blobRef{k, r.Object})
 				if !wanted[r.Object] {
 					wanted[r.Object] = true

@@ -208,3 +208,38 @@ func TestForgedEventNotPassedToGit(t *testing.T) {
 		t.Errorf("HEAD is on %s, want refs/heads/main", b)
 	}
 }
+
+// Every record and event blob is read into memory when checkpoints are
+// listed: a remote's blob past MaxFetchedBlob is left out unread, so a
+// fetched ref cannot fill maestro's memory. One of the same size made here
+// is maestro's own and is read.
+func TestHugeFetchedBlobLeftOut(t *testing.T) {
+	t.Parallel()
+	dir := Init(t)
+	s, err := checkpoint.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Create(checkpoint.CreateOptions{SessionID: "default", Type: "manual", Description: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := revParse(t, dir, "HEAD")
+	id := "cp-20260101T000000.000000000Z-00000000"
+	pad := strings.Repeat("x", checkpoint.MaxFetchedBlob)
+	huge := hashObject(t, dir, fmt.Sprintf(`{"version":1,"checkpoint_id":%q,"session_id":"default","branch":"refs/heads/main","source":"checkpoint","description":%q}`, id, pad))
+	for _, ns := range []string{"refs/maestro/remotes/origin/", "refs/maestro/"} {
+		Git(t, dir, "update-ref", ns+"checkpoints/default/"+id, head)
+		Git(t, dir, "update-ref", ns+"records/default/"+id, huge)
+	}
+	cat, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat.Fetched) != 0 {
+		t.Errorf("a fetched record of %d bytes was read", len(pad))
+	}
+	if len(cat.Records) != 2 || cat.Records[0].CheckpointID != rec.CheckpointID || cat.Records[1].CheckpointID != id {
+		t.Errorf("records made here: %d, want the huge one and %s", len(cat.Records), rec.CheckpointID)
+	}
+}

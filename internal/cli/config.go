@@ -340,7 +340,9 @@ func pointZero(f float64) string {
 func tomlString(s string) string {
 	literal := !strings.ContainsAny(s, "'\n\r")
 	for _, c := range s {
-		if c < 0x20 && c != '\t' || c == 0x7f {
+		// A description from a file may hide C1 controls or characters
+		// that reorder text: escaped, the terminal shows them as text.
+		if c < 0x20 && c != '\t' || c == 0x7f || textsafe.Hidden(c) {
 			literal = false
 		}
 	}
@@ -358,8 +360,10 @@ func tomlString(s string) string {
 			b.WriteString(`\n`)
 		case c == '\t':
 			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
+		case c < 0x20 || c == 0x7f || textsafe.Hidden(c) && c <= 0xffff:
 			fmt.Fprintf(&b, `\u%04X`, c)
+		case textsafe.Hidden(c):
+			fmt.Fprintf(&b, `\U%08X`, c)
 		default:
 			b.WriteRune(c)
 		}

@@ -328,20 +328,24 @@ type Ref struct {
 	Name   string
 	Object string
 	Type   string
+	Size   int64 // of the object, in bytes
 }
 
 // Refs lists the refs under prefix (for-each-ref: one process whatever
 // their number).
 func (r *Repo) Refs(prefix string) ([]Ref, error) {
-	out, err := r.read(nil, "for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", "--end-of-options", prefix)
+	// The size costs nothing more: git reads each object's header for its
+	// type anyway.
+	out, err := r.read(nil, "for-each-ref", "--format=%(objectname) %(objecttype) %(objectsize) %(refname)", "--end-of-options", prefix)
 	if err != nil {
 		return nil, err
 	}
 	var refs []Ref
 	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.SplitN(line, " ", 3)
-		if len(f) == 3 {
-			refs = append(refs, Ref{Object: f[0], Type: f[1], Name: f[2]})
+		f := strings.SplitN(line, " ", 4)
+		if len(f) == 4 {
+			size, _ := strconv.ParseInt(f[2], 10, 64)
+			refs = append(refs, Ref{Object: f[0], Type: f[1], Size: size, Name: f[3]})
 		}
 	}
 	return refs, nil

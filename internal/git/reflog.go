@@ -60,26 +60,6 @@ func (r *Repo) HeadLog(from int64, last string, max int64) ([]LogEntry, int64, e
 	return entries, from + int64(complete), nil
 }
 
-// HeadLogEnd is the offset just past the last complete entry of HEAD's
-// reflog: reading from there gives the entries written later.
-func (r *Repo) HeadLogEnd() (int64, error) {
-	f, err := os.Open(r.headLog())
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	start, err := lastEntry(f, info.Size())
-	if err != nil {
-		return 0, err
-	}
-	_, end, err := r.HeadLog(start, "", info.Size())
-	return end, err
-}
-
 // endsWith reports whether the entry that ends at offset off moved HEAD to
 // last ("": whatever it is).
 func endsWith(f *os.File, off int64, last string) bool {

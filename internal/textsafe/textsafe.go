@@ -96,6 +96,11 @@ func isPlain(s string, keepNewlines bool) bool {
 // (Unicode's Cf): those that reorder text (the "Trojan Source" bidi
 // overrides), take no width (U+200B), or spell invisible text (the tag
 // characters U+E0020 to U+E007F, which can hide instructions to an agent).
+// Hidden reports whether Visible escapes the rune r (not a control
+// character below 0x80): output in another syntax (TOML, say) escapes it
+// in its own way.
+func Hidden(r rune) bool { return hidden(r) }
+
 func hidden(r rune) bool {
 	switch {
 	case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029:

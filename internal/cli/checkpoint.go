@@ -4,43 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
-	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
-
-// sessionFlag is --session-id: the flag, else $MAESTRO_SESSION_ID (when
-// not empty), else "default".
-func sessionFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{Name: "session-id", Usage: "the session (default: $MAESTRO_SESSION_ID, else \"default\")"}
-}
-
-func sessionID(c *ucli.Context) string {
-	return sessionOr(c.String("session-id"), c.IsSet("session-id"))
-}
-
-// sessionOr is the session a command works in: flag when it was given,
-// else $MAESTRO_SESSION_ID, else "default".
-func sessionOr(flag string, given bool) string {
-	if given {
-		return flag
-	}
-	if s := os.Getenv("MAESTRO_SESSION_ID"); s != "" {
-		return s
-	}
-	return "default"
-}
 
 var jsonFlag = &ucli.BoolFlag{Name: "json", Usage: "print one JSON document"}
 
@@ -74,7 +51,7 @@ func commandUsageError(cmd string) ucli.OnUsageErrorFunc {
 }
 
 func (e *env) checkpointCommands() []*ucli.Command {
-	return []*ucli.Command{
+	return slices.Concat([]*ucli.Command{
 		{
 			Name:      "checkpoint",
 			Usage:     "record the working tree as a checkpoint (a git ref), without touching it",
@@ -128,76 +105,7 @@ marked [future].`,
 			OnUsageError: commandUsageError("diff"),
 			Action:       e.diff,
 		},
-		{
-			Name:      "rollback",
-			Usage:     "return the working tree, index and branch to a checkpoint, recording what was there",
-			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run] [--force] [--json]",
-			Description: `Without --checkpoint-id, the newest checkpoint of the session (of the type
-given by --type) made here, never a fetched one: a fetched checkpoint is taken
-only by its full name, --checkpoint-id REMOTE/SESSION/CHECKPOINT-ID. Before it changes anything, the current state (HEAD, branch,
-index, tracked changes, untracked files) is recorded, so 'git maestro undo'
-can restore it byte for byte. Ignored files and nested repositories are never
-touched. Refused in the middle of a merge, rebase, cherry-pick, revert or
-bisect, and for a checkpoint made on another branch unless --force.`,
-			Flags: []ucli.Flag{
-				sessionFlag(),
-				&ucli.StringFlag{Name: "checkpoint-id", Usage: "the checkpoint `CP`: an id of the session, or REMOTE/SESSION/ID for a fetched one"},
-				&ucli.StringFlag{Name: "type", Usage: "the newest checkpoint of this type"},
-				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be restored, removed and left alone; change nothing"},
-				&ucli.BoolFlag{Name: "force", Usage: "roll back to a checkpoint made on another branch (the current branch moves)"},
-				jsonFlag,
-			},
-			OnUsageError: commandUsageError("rollback"),
-			Action:       e.rollback,
-		},
-		{
-			Name:      "undo",
-			Usage:     "return to the state before the last rollback (or undo) of the session",
-			UsageText: "maestro undo [--session-id ID] [--dry-run] [--force] [--json]",
-			Flags: []ucli.Flag{
-				sessionFlag(),
-				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would change; change nothing"},
-				&ucli.BoolFlag{Name: "force", Usage: "undo even though HEAD moved since (what is there now is recorded first)"},
-				jsonFlag,
-			},
-			OnUsageError: commandUsageError("undo"),
-			Action:       e.undo,
-		},
-		{
-			Name:      "prune",
-			Usage:     "delete old checkpoints, keeping a record of what was pruned",
-			UsageText: "maestro prune [--keep N] [--older-than DURATION] [--session-id ID] [--dry-run] [--json]",
-			Description: `Without flags, the [checkpoints] policy of recovery.toml (keep the newest 200
-of each session). Without --session-id, every session. The records of the
-pruned checkpoints are kept in a prune event.`,
-			Flags: []ucli.Flag{
-				&ucli.StringFlag{Name: "session-id", Usage: "only this session (default: every session)"},
-				&ucli.StringFlag{Name: "keep", Usage: "keep the newest `N` of each session (0 keeps all)"},
-				&ucli.StringFlag{Name: "older-than", Usage: "drop those older than `DURATION` (\"720h\")"},
-				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be pruned"},
-				configFlag,
-				jsonFlag,
-			},
-			OnUsageError: commandUsageError("prune"),
-			Action:       e.prune,
-		},
-		{
-			Name:         "push",
-			Usage:        "share checkpoints and their records through a git remote",
-			UsageText:    "maestro push [--json] [REMOTE]",
-			Flags:        []ucli.Flag{jsonFlag},
-			OnUsageError: commandUsageError("push"),
-			Action:       func(c *ucli.Context) error { return e.share(c, "push") },
-		},
-		{
-			Name:         "fetch",
-			Usage:        "get the checkpoints and records of a git remote; never overwrites a local one",
-			UsageText:    "maestro fetch [--json] [REMOTE]",
-			Flags:        []ucli.Flag{jsonFlag},
-			OnUsageError: commandUsageError("fetch"),
-			Action:       func(c *ucli.Context) error { return e.share(c, "fetch") },
-		},
-	}
+	}, e.rollbackCommands(), e.pruneCommands(), e.shareCommands())
 }
 
 func oneArg(c *ucli.Context, cmd, what string) (string, error) {
@@ -500,233 +408,4 @@ type recoveryResult struct {
 	Message      string             `json:"message"`
 	Details      *checkpoint.Result `json:"details"`
 	RecoveredAt  time.Time          `json:"recovered_at"`
-}
-
-func (e *env) rollback(c *ucli.Context) error {
-	if err := noArgs(c, "rollback"); err != nil {
-		return err
-	}
-	if c.String("checkpoint-id") != "" && c.String("type") != "" {
-		return usageError(ExitUsage, "rollback", errors.New("--checkpoint-id and --type contradict each other"))
-	}
-	s, err := openStore("rollback")
-	if err != nil {
-		return err
-	}
-	session := sessionID(c)
-	res, err := s.Rollback(checkpoint.RollbackOptions{
-		SessionID:    session,
-		CheckpointID: c.String("checkpoint-id"),
-		Type:         c.String("type"),
-		DryRun:       c.Bool("dry-run"),
-		Force:        c.Bool("force"),
-	})
-	if err != nil {
-		return storeError("rollback", err)
-	}
-	msg := "rolled back to " + whose(res.Checkpoint)
-	if res.DryRun {
-		msg = "would roll back to " + whose(res.Checkpoint)
-	}
-	if res.Checkpoint.Future {
-		fmt.Fprintf(os.Stderr, "maestro: warning: checkpoint %s is dated %s, more than 5 minutes ahead of this clock: a wrong clock, or a forged record\n",
-			res.Checkpoint.Name(), res.Checkpoint.Timestamp.Format(time.RFC3339))
-	}
-	return report(c, "rollback_to_checkpoint", msg, session, res)
-}
-
-// whose names a checkpoint and, for a fetched one, whose it is.
-func whose(r *checkpoint.Record) string {
-	if r.Origin == "" {
-		return r.CheckpointID
-	}
-	return fmt.Sprintf("%s, a checkpoint of session %s fetched from %s", r.Name(), r.SessionID, r.Origin)
-}
-
-func (e *env) undo(c *ucli.Context) error {
-	if err := noArgs(c, "undo"); err != nil {
-		return err
-	}
-	s, err := openStore("undo")
-	if err != nil {
-		return err
-	}
-	session := sessionID(c)
-	res, err := s.Undo(session, c.Bool("dry-run"), c.Bool("force"))
-	if err != nil {
-		return storeError("undo", err)
-	}
-	msg := "undid " + res.Undoes
-	if res.DryRun {
-		msg = "would undo " + res.Undoes
-	}
-	return report(c, "rollback_to_checkpoint", msg, session, res)
-}
-
-// report prints what a rollback or undo changed, and how to take it back.
-func report(c *ucli.Context, strategy, msg, session string, res *checkpoint.Result) error {
-	if c.Bool("json") {
-		return writeJSON(os.Stdout, recoveryResult{StrategyUsed: strategy, Success: true, Message: msg, Details: res, RecoveredAt: time.Now().UTC()})
-	}
-	w := os.Stdout
-	fmt.Fprintln(w, msg)
-	verb := func(done, would string) string {
-		if res.DryRun {
-			return would
-		}
-		return done
-	}
-	switch {
-	case res.BranchBefore != res.BranchAfter:
-		fmt.Fprintf(w, "  HEAD %s from %s at %s to %s at %s\n", verb("moved", "would move"), headName(res.BranchBefore), short(res.HeadBefore), headName(res.BranchAfter), short(res.HeadAfter))
-	case res.HeadBefore != res.HeadAfter:
-		fmt.Fprintf(w, "  %s %s from %s to %s\n", headName(res.BranchBefore), verb("moved", "would move"), short(res.HeadBefore), short(res.HeadAfter))
-	}
-	if res.DryRun {
-		printPaths(w, "would restore", res.Restored)
-		printPaths(w, "would remove", res.Removed)
-		printPaths(w, "left alone (ignored)", res.LeftAlone)
-		return nil
-	}
-	fmt.Fprintf(w, "  restored %d file%s, removed %d; ignored files were left alone\n",
-		len(res.Restored), plural(len(res.Restored)), len(res.Removed))
-	fmt.Fprintf(w, "take it back with: git maestro undo --session-id %s\n", session)
-	return nil
-}
-
-func printPaths(w io.Writer, what string, paths []string) {
-	if len(paths) == 0 {
-		fmt.Fprintf(w, "  %s: nothing\n", what)
-		return
-	}
-	for _, p := range paths {
-		fmt.Fprintf(w, "  %s: %s\n", what, textsafe.Visible(p))
-	}
-}
-
-func headName(branch string) string {
-	if branch == "" {
-		return "detached HEAD"
-	}
-	// git allows bidi and other format characters in branch names.
-	return textsafe.Visible(strings.TrimPrefix(branch, "refs/heads/"))
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	return sha
-}
-
-func (e *env) prune(c *ucli.Context) error {
-	if err := noArgs(c, "prune"); err != nil {
-		return err
-	}
-	cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
-	if err != nil {
-		return &Error{Code: ExitFailed, Err: err}
-	}
-	o := checkpoint.PruneOptions{SessionID: c.String("session-id"), Keep: cfg.Checkpoints.Keep, OlderThan: cfg.Checkpoints.OlderThan, DryRun: c.Bool("dry-run")}
-	if o.Keep == 0 {
-		o.Keep = -1
-	}
-	if v := c.String("keep"); v != "" {
-		n, err := parseCount(v)
-		if err != nil {
-			return usageError(ExitUsage, "prune", fmt.Errorf("--keep: %w", err))
-		}
-		o.Keep = n
-		if n == 0 {
-			o.Keep = -1
-		}
-	}
-	if v := c.String("older-than"); v != "" {
-		d, err := catalog.ParseDuration(v)
-		if err != nil {
-			return usageError(ExitUsage, "prune", fmt.Errorf("--older-than: %w", err))
-		}
-		o.OlderThan = d
-	}
-	s, err := openStore("prune")
-	if err != nil {
-		return err
-	}
-	pruned, err := s.Prune(o)
-	if err != nil {
-		return storeError("prune", err)
-	}
-	if c.Bool("json") {
-		if pruned == nil {
-			pruned = []checkpoint.Record{}
-		}
-		return writeJSON(os.Stdout, struct {
-			DryRun bool                `json:"dry_run"`
-			Pruned []checkpoint.Record `json:"pruned"`
-		}{o.DryRun, pruned})
-	}
-	verb := "pruned"
-	if o.DryRun {
-		verb = "would prune"
-	}
-	fmt.Printf("%s %d checkpoint%s\n", verb, len(pruned), plural(len(pruned)))
-	for _, r := range pruned {
-		fmt.Printf("  %s %s %s\n", r.SessionID, r.CheckpointID, textsafe.Visible(oneLine(r.Description)))
-	}
-	return nil
-}
-
-func parseCount(s string) (int, error) {
-	var n int
-	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != strings.TrimSpace(s) {
-		return 0, fmt.Errorf("%q is not a whole number of at least 0", s)
-	}
-	return n, nil
-}
-
-func (e *env) share(c *ucli.Context, verb string) error {
-	remote := "origin"
-	switch c.NArg() {
-	case 0:
-	case 1:
-		remote = c.Args().First()
-	default:
-		return usageError(ExitUsage, verb, fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
-	}
-	// Before anything else: a remote that is not a plain name (say
-	// --upload-pack=CMD) is a usage error and never reaches git.
-	if err := checkpoint.ValidateID("remote", remote); err != nil {
-		return storeError(verb, err)
-	}
-	s, err := openStore(verb)
-	if err != nil {
-		return err
-	}
-	fail := func(err error) error {
-		var refusal *checkpoint.Error
-		if errors.As(err, &refusal) {
-			return storeError(verb, err)
-		}
-		return &Error{Code: ExitFailed, Err: err, Hint: []string{"check the remote with git remote -v; maestro shares the refs " + checkpoint.RefRoot + "*"}}
-	}
-	if verb == "push" {
-		if err := s.Push(remote, os.Stderr); err != nil {
-			return fail(err)
-		}
-		if c.Bool("json") {
-			return writeJSON(os.Stdout, map[string]any{"remote": remote, "refspecs": checkpoint.PushRefspecs()})
-		}
-		fmt.Printf("pushed checkpoints and records to %s\n", remote)
-		return nil
-	}
-	res, err := s.Fetch(remote, os.Stderr)
-	if err != nil {
-		return fail(err)
-	}
-	if c.Bool("json") {
-		return writeJSON(os.Stdout, res)
-	}
-	fmt.Printf("fetched from %s into %s: %d new, %d updated, %d already here\n", remote, res.Into, res.Added, res.Updated, res.Same)
-	fmt.Printf("list them with: maestro list --remote %s --all-sessions\n", remote)
-	return nil
 }

@@ -55,7 +55,7 @@ func (e *env) checkpointCommands() []*ucli.Command {
 		{
 			Name:      "checkpoint",
 			Usage:     "record the working tree as a checkpoint (a git ref), without touching it",
-			UsageText: "maestro checkpoint [--session-id ID] --description TEXT [--phase P] [--type T] [--state KEY=VALUE]... [--state-file FILE.json] [--tag T]... [--json]",
+			UsageText: "maestro checkpoint [--session-id ID] [--description TEXT] [--phase P] [--type T] [--state KEY=VALUE]... [--state-file FILE.json] [--tag T]... [--json]",
 			Description: `On a clean tree the checkpoint is HEAD. On a dirty tree it is a snapshot
 commit (first parent HEAD) of the tracked changes and the untracked files
 that are not ignored, made without touching the branch, the index or any
@@ -253,7 +253,7 @@ func (e *env) list(c *ucli.Context) error {
 		case all:
 			fmt.Fprintf(w, "%s\t", r.SessionID)
 		}
-		desc := textsafe.Visible(oneLine(r.Description))
+		desc := dash(textsafe.Visible(oneLine(r.Description)))
 		if r.Future {
 			desc = "[future] " + desc
 		}

@@ -155,6 +155,8 @@ func TestAskOnTerminal(t *testing.T) {
 	scr.typeLine(t, "SQLite")
 	scr.expect(t, "Why? (a justification is required): ", 1)
 	scr.typeLine(t, "")
+	// Bug: an empty justification repeated "Why?" with no explanation.
+	scr.expect(t, "  a justification is required: say in a few words why sqlite (Ctrl-C cancels)", 1)
 	scr.expect(t, "Why? (a justification is required): ", 2)
 	scr.typeLine(t, "it is a single file")
 	if code := waitExit(t, cmd, done); code != 0 {
@@ -276,4 +278,62 @@ func TestRunAsksOnFailure(t *testing.T) {
 		rep.Recovery[0].Details != (answer{"fix the code", "the parser is wrong, not the test", "human"}) {
 		t.Errorf("recovery %+v", rep.Recovery)
 	}
+}
+
+// Bug: Ctrl-D at the prompt said "no terminal, or $CI is set" though a
+// terminal was there. It says the input was closed, and the policy for
+// nobody decides: the default, exit 5 without one, or the question kept.
+func TestAskCtrlD(t *testing.T) {
+	t.Parallel()
+	const eof = "\x04" // Ctrl-D at the start of a line, in the terminal's cooked mode
+	question := []string{"--issue", "Deploy?", "--option", "yes", "--option", "no"}
+
+	scr, cmd, stdout, done := startAsk(t, append(question, "--default", "no", "--json")...)
+	scr.expect(t, "Your answer", 1)
+	scr.master.WriteString(eof)
+	if code := waitExit(t, cmd, done); code != 0 {
+		t.Fatalf("with a default: exit %d; terminal:\n%s", code, scr)
+	}
+	if a := decodeAnswer(t, stdout.Bytes()); a.Option != "no" || a.AnsweredBy != "default" {
+		t.Errorf("with a default: answer %+v", a)
+	}
+	scr.expect(t, "input closed: taking the default, no", 1)
+
+	scr, cmd, _, done = startAsk(t, question...)
+	scr.expect(t, "Your answer", 1)
+	scr.master.WriteString(eof)
+	if code := waitExit(t, cmd, done); code != 5 {
+		t.Errorf("without a default: exit %d, want 5; terminal:\n%s", code, scr)
+	}
+	scr.expect(t, "maestro: error: nobody answered (the input was closed at the prompt with Ctrl-D), and the question has no default", 1)
+	if strings.Contains(scr.String(), "no terminal") {
+		t.Errorf("blames a missing terminal:\n%s", scr)
+	}
+
+	// At the justification too; --no-tty defer keeps the question.
+	scr, cmd, stdout, done = startAsk(t, append(question, "--require-justification", "--no-tty", "defer")...)
+	scr.expect(t, "Your answer", 1)
+	scr.typeLine(t, "yes")
+	scr.expect(t, "Why?", 1)
+	scr.master.WriteString(eof)
+	if code := waitExit(t, cmd, done); code != 3 {
+		t.Errorf("deferred: exit %d, want 3; terminal:\n%s", code, scr)
+	}
+	if !strings.HasPrefix(stdout.String(), "q-") {
+		t.Errorf("deferred: stdout %q, want the id", stdout)
+	}
+	scr.expect(t, "waits for an answer: maestro answer q-", 1)
+}
+
+// maestro run --on-failure ask: Ctrl-D at the prompt takes the prompt's
+// default and says so in one line.
+func TestRunAskCtrlD(t *testing.T) {
+	t.Parallel()
+	scr, cmd, _, done := startOnTerminal(t, "run", "--max-attempts", "1", "--on-failure", "ask", "--", "sh", "-c", "exit 3")
+	scr.expect(t, "Your answer, 1 to 3", 1)
+	scr.master.WriteString("\x04")
+	if code := waitExit(t, cmd, done); code != 3 {
+		t.Fatalf("exit %d, want the command's 3; terminal:\n%s", code, scr)
+	}
+	scr.expect(t, "maestro: nobody could be asked (the input was closed at the prompt): took the prompt's default, stop here", 1)
 }

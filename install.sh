@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh: build maestro with this machine's Go and install it as maestro,
 # maestro-run and git-maestro (two symbolic links to maestro) into
-# ${PREFIX:-$HOME/.local}/bin. Run it again to update: it is idempotent.
+# ${PREFIX:-$HOME/.local}/bin, with its shell completions and man pages under
+# $PREFIX/share. Run it again to update: it is idempotent.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -44,6 +45,57 @@ for name in maestro-run git-maestro; do
     say "linked $link -> maestro"
   fi
 done
+
+# Completion scripts and man pages come from the binary just installed, so
+# they match it. Each file is found by the name of the command completed
+# (bash-completion and fish load lazily by name; zsh's and bash's git
+# completions look for _git-maestro and git-maestro).
+share=$prefix/share
+bashdir=$share/bash-completion/completions
+zshdir=$share/zsh/site-functions
+fishdir=$share/fish/vendor_completions.d
+mandir=$share/man/man1
+mkdir -p "$bashdir" "$zshdir" "$fishdir" "$mandir"
+"$bindir/maestro" completion bash >"$bashdir/maestro"
+"$bindir/maestro" completion zsh >"$zshdir/_maestro"
+"$bindir/maestro" completion fish >"$fishdir/maestro.fish"
+ln -sfn maestro "$bashdir/maestro-run"
+ln -sfn maestro "$bashdir/git-maestro"
+ln -sfn _maestro "$zshdir/_git-maestro"
+ln -sfn maestro.fish "$fishdir/maestro-run.fish"
+ln -sfn maestro.fish "$fishdir/git-maestro.fish"
+"$bindir/maestro" man --dir "$mandir" >/dev/null
+say "completions for bash, zsh and fish in $bashdir, $zshdir, $fishdir"
+say "man pages in $mandir"
+
+# Warn when a shell or man does not look there by default.
+reads() { # reads DIR LIST...: DIR is one of LIST
+  local d=$1 x; shift
+  for x in "$@"; do [ "${x%/}" = "$d" ] && return 0; done
+  return 1
+}
+IFS=: read -r -a xdg_dirs <<<"${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+bash_dirs=("${BASH_COMPLETION_USER_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion}/completions")
+for d in "${xdg_dirs[@]}"; do bash_dirs+=("$d/bash-completion/completions"); done
+if ! reads "$bashdir" "${bash_dirs[@]}"; then
+  say "warning: bash-completion does not read $bashdir" >&2
+  say "hint: in ~/.bashrc: source $bashdir/maestro" >&2
+fi
+if command -v zsh >/dev/null 2>&1 && ! reads "$zshdir" $(zsh -fc 'print -rl -- $fpath'); then
+  say "warning: zsh does not read $zshdir" >&2
+  say "hint: in ~/.zshrc, before compinit: fpath=($zshdir \$fpath)" >&2
+fi
+if command -v fish >/dev/null 2>&1 && ! reads "$fishdir" $(fish -c 'printf "%s\n" $fish_complete_path' 2>/dev/null); then
+  say "warning: fish does not read $fishdir" >&2
+  say "hint: ln -s $fishdir/*.fish ~/.config/fish/completions/" >&2
+fi
+if command -v manpath >/dev/null 2>&1; then
+  IFS=: read -r -a man_dirs <<<"$(PATH=$bindir:$PATH manpath 2>/dev/null)"
+  if ! reads "$share/man" "${man_dirs[@]}"; then
+    say "warning: man does not read $share/man" >&2
+    say "hint: export MANPATH=\"$share/man:\" (the final colon keeps the other pages)" >&2
+  fi
+fi
 
 case ":$PATH:" in
   *":$bindir:"*) ;;

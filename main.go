@@ -19,6 +19,10 @@ func main() {
 	if filepath.Base(os.Args[0]) == "maestro-run" {
 		args = append([]string{"run"}, args...)
 	}
+	if len(args) > 0 && args[0] == "hook" {
+		// git's hooks, on every commit: without building the command line.
+		os.Exit(cli.Hook(args[1:], recoveryTOML))
+	}
 	os.Exit(exitCode(cli.Run(args, recoveryTOML)))
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Classification says what kind of failure an attempt was and whether
@@ -329,5 +331,7 @@ func (c Classification) Describe() string {
 		r := []rune(line)
 		line = string(r[:99]) + "…"
 	}
-	return fmt.Sprintf("%s: %q", c.FailureType, line)
+	// Quoted by hand: %q would escape again the backslash of a line that
+	// is already escaped (pytest writes test_x[無] as test_x[\u7121]).
+	return c.FailureType + `: "` + textsafe.Visible(line) + `"`
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,6 +23,17 @@ var undetectable = map[string]string{
 	"disk_full/sh_echo_dev_full": "unknown",
 }
 
+// wantLine is the line a classification must report for captures where
+// which line matters: the one its first approach tells the user to act on.
+var wantLine = map[string]string{
+	// issue 8: a pytest collection error reported its "ERROR collecting"
+	// banner rather than the file and line to open.
+	"implementation_failure/pytest_collection_syntax_error": `E     File "/tmp/proj/pytest_collection_syntax/test_app.py", line 2`,
+	"missing_dependency/pytest_collection_error":            `E   ModuleNotFoundError: No module named 'missing_helper_mod'`,
+	"implementation_failure/pytest_not_implemented":         `ports.py:2: NotImplementedError`,
+	"missing_dependency/python_m_pytest_not_installed":      `/tmp/proj/pytest_not_installed/.venv/bin/python: No module named pytest`,
+}
+
 // TestCorpus classifies real output of real tools, captured by
 // testdata/corpus/capture.sh, and checks each lands in the type its folder
 // names.
@@ -31,6 +43,11 @@ func TestCorpus(t *testing.T) {
 	files, err := filepath.Glob("testdata/corpus/*/*.txt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
+	}
+	for rel := range wantLine {
+		if !slices.Contains(files, filepath.FromSlash("testdata/corpus/"+rel+".txt")) {
+			t.Errorf("wantLine names %s, which is not in the corpus", rel)
+		}
 	}
 	for _, f := range files {
 		rel := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(f), "testdata/corpus/"), ".txt")
@@ -54,6 +71,9 @@ func TestCorpus(t *testing.T) {
 			}
 			if got.FailureType != want {
 				t.Errorf("exit %d classified %s (pattern %q, line %q), want %s", code, got.FailureType, got.Pattern, got.Line, want)
+			}
+			if w, ok := wantLine[rel]; ok && got.Line != w {
+				t.Errorf("line %q, want %q", got.Line, w)
 			}
 		})
 	}

@@ -22,6 +22,8 @@ type fileDoc struct {
 	FailureTypes map[string]failureTypeTable `toml:"failure_types"`
 	Prompts      map[string]promptTable      `toml:"prompts"`
 	Rules        []ruleTable                 `toml:"rules"`
+	Share        *shareTable                 `toml:"share"`
+	Sessions     *sessionsTable              `toml:"sessions"`
 }
 
 type retryTable struct {
@@ -74,7 +76,9 @@ type ruleTable struct {
 
 // Keys each table accepts, for "did you mean" hints.
 var tableKeys = map[string][]string{
-	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules"},
+	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions"},
+	"sessions":      {"keep", "older_than"},
+	"share":         {"never_push"},
 	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than"},
 	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after"},
 	"failure_types": {"description", "transient", "retryable", "prompt", "approaches"},

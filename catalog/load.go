@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/nearest"
 	toml "github.com/pelletier/go-toml/v2"
 )
 
@@ -75,6 +76,10 @@ type Config struct {
 	RetrySource       Source
 	Checkpoints       Checkpoints
 	CheckpointsSource Source
+	Share             Share
+	ShareSource       Source
+	Sessions          Sessions
+	SessionsSource    Source
 	// Files are the files that were found, in order of precedence, with
 	// those ignored (a repository's file not trusted).
 	Files []File
@@ -258,7 +263,7 @@ func LoadDefault(data []byte) (*Config, error) {
 
 func newConfig() *Config {
 	return &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault},
-		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
+		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, Share: Share{NeverPush: slices.Clone(DefaultNeverPush)}, ShareSource: Source{Origin: OriginDefault}, Sessions: DefaultSessions, SessionsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
 }
 
 // firstWins adds to have each table of a file that no earlier file
@@ -320,7 +325,8 @@ func (c *Config) ensure() error {
 // merge applies the documents in order of precedence and validates what each
 // contributes, naming the file and line of anything wrong.
 func (c *Config) merge(docs []*document) error {
-	retrySet, checkpointsSet := false, false
+	retrySet, checkpointsSet, shareSet := false, false, false
+	sessionsSet := false
 	for _, d := range docs {
 		if d.file.Retry != nil && !retrySet {
 			r, err := d.retry()
@@ -335,6 +341,18 @@ func (c *Config) merge(docs []*document) error {
 				return err
 			}
 			c.Checkpoints, c.CheckpointsSource, checkpointsSet = cp, d.src, true
+		}
+		if d.file.Share != nil {
+			if err := c.addShare(d, &shareSet); err != nil {
+				return err
+			}
+		}
+		if d.file.Sessions != nil && !sessionsSet {
+			ss, err := d.sessions()
+			if err != nil {
+				return err
+			}
+			c.Sessions, c.SessionsSource, sessionsSet = ss, d.src, true
 		}
 		if err := firstWins(c.prompts, d.file.Prompts, d.prompt); err != nil {
 			return err
@@ -446,39 +464,7 @@ func (c *Config) Rules() ([]Rule, error) {
 
 // suggest returns the candidate closest to s, if it is close enough to be a
 // likely typo.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
-	for _, c := range candidates {
-		d := editDistance(s, c)
-		if len(s) >= 3 && (strings.HasPrefix(c, s) || strings.HasPrefix(s, c)) {
-			d = 1 // "retry" for "retryable": a cut-short name
-		}
-		if d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+func suggest(s string, candidates []string) string { return nearest.Name(s, candidates) }
 
 // decodeStrict decodes data into v, refusing keys v does not have.
 func decodeStrict(data []byte, v any) error {

@@ -155,24 +155,27 @@ func trustedByEnv(getenv func(string) string) bool {
 // repoTrust decides whether the repository's file at path, holding data,
 // is used, warning once per content when it is not.
 func repoTrust(getenv func(string) string, warn io.Writer, path string, data, def []byte) File {
-	f := File{Source: Source{Origin: OriginRepo, Path: path}, SHA256: hashOf(data)}
-	if bytes.Equal(data, def) {
-		f.Trust = TrustDefault
-		return f
-	}
-	if trustedByEnv(getenv) {
-		f.Trust = TrustByEnv
-		return f
-	}
-	store := openTrust(getenv)
-	if store.trusted(path, f.SHA256) {
-		f.Trust = TrustTrusted
-		return f
-	}
-	f.Trust = TrustNone
-	if store.firstWarning(path, f.SHA256) {
+	f := trustOf(getenv, path, data, def)
+	if f.Trust == TrustNone && openTrust(getenv).firstWarning(path, f.SHA256) {
 		fmt.Fprintf(warn, "maestro: warning: ignoring %s: not trusted (new or changed since you trusted it)\n", textsafe.Visible(path))
 		fmt.Fprintln(warn, "maestro: hint: read it, then run 'maestro config trust' to use it")
+	}
+	return f
+}
+
+// trustOf says whether the repository's file at path, holding data, is
+// used, writing nothing.
+func trustOf(getenv func(string) string, path string, data, def []byte) File {
+	f := File{Source: Source{Origin: OriginRepo, Path: path}, SHA256: hashOf(data)}
+	switch {
+	case bytes.Equal(data, def):
+		f.Trust = TrustDefault
+	case trustedByEnv(getenv):
+		f.Trust = TrustByEnv
+	case openTrust(getenv).trusted(path, f.SHA256):
+		f.Trust = TrustTrusted
+	default:
+		f.Trust = TrustNone
 	}
 	return f
 }

@@ -220,9 +220,36 @@ func validRecord(r *Record) bool {
 // undo passes their branch and object names to git.
 func validEvent(e *Event) bool {
 	switch e.Type {
-	case EventRollback, EventUndo, EventPrune:
+	case EventRollback, EventUndo, EventRedo, EventPrune, EventFetch:
 	default:
 		return false
+	}
+	for _, id := range append([]string{e.Undoes, e.Redoes}, e.Undone...) {
+		if id != "" && ValidateID("event id", id) != nil {
+			return false
+		}
+	}
+	if e.Remote != "" && ValidateID("remote", e.Remote) != nil {
+		return false
+	}
+	// Undo passes these to git: only maestro's own refs, and of those made
+	// here only checkpoints and records (never an event, which is history).
+	for _, c := range e.Refs {
+		k, ok := parseRef(c.Ref)
+		if !ok || k.origin == "" && k.kind != "checkpoints" && k.kind != "records" || c.Old == c.New {
+			return false
+		}
+		for _, sha := range []string{c.Old, c.New} {
+			if sha != "" && !git.IsObjectID(sha) {
+				return false
+			}
+		}
+	}
+	for i := range e.Pruned {
+		r := &e.Pruned[i]
+		if r.SessionID != e.SessionID || ValidateID("checkpoint id", r.CheckpointID) != nil || !git.IsObjectID(r.CommitSHA) || !validRecord(r) {
+			return false
+		}
 	}
 	if e.CheckpointOrigin != "" && (ValidateID("remote", e.CheckpointOrigin) != nil || ValidateID("session id", e.CheckpointSession) != nil) {
 		return false

@@ -69,7 +69,7 @@ func open(t *testing.T, dir string) *checkpoint.Store {
 // letters, a binary, an executable, a symlink) and ignored files; more
 // edits and commits; a rollback restores the checkpoint's state exactly and
 // leaves the ignored files alone; an undo restores the state before the
-// rollback exactly; another undo takes the undo back.
+// rollback exactly; redo takes the undo back.
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	dir := Init(t)
@@ -146,11 +146,11 @@ func TestRoundTrip(t *testing.T) {
 	diffManifests(t, "after undo", takeManifest(t, dir, false), beforeRollback)
 	diffManifests(t, "ignored files after undo", takeManifest(t, dir, true), ignoredBefore)
 
-	// The undo is recorded too: undoing it rolls back again.
-	if _, err := s.Undo("s1", false, false); err != nil {
+	// The undo is recorded too: redo takes it back.
+	if _, err := s.UndoWith(checkpoint.UndoOptions{SessionID: "s1", Redo: true}); err != nil {
 		t.Fatal(err)
 	}
-	diffManifests(t, "after undoing the undo", takeManifest(t, dir, false), atCheckpoint)
+	diffManifests(t, "after redo", takeManifest(t, dir, false), atCheckpoint)
 
 	cat, err := s.Load()
 	if err != nil {
@@ -160,7 +160,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("rollback_count %d, rollback_used %v", r.RollbackCount, r.RollbackUsed)
 	}
 	if n := len(cat.Events); n != 3 {
-		t.Errorf("%d events, want 3 (a rollback and two undos)", n)
+		t.Errorf("%d events, want 3 (a rollback, an undo and a redo)", n)
 	}
 	fsck(t, dir)
 }
@@ -229,6 +229,10 @@ func TestRollbackRefusals(t *testing.T) {
 	Git(t, dir, "commit", "-q", "-m", "x")
 	before := takeManifest(t, dir, false)
 	_, err = s.Rollback(checkpoint.RollbackOptions{SessionID: "default"})
+	if err == nil || !strings.Contains(err.Error(), "no checkpoint of branch other") {
+		t.Errorf("other branch, no id: %v", err)
+	}
+	_, err = s.Rollback(checkpoint.RollbackOptions{SessionID: "default", CheckpointID: rec.CheckpointID})
 	if err == nil || !strings.Contains(err.Error(), "was made on branch main, and you are on branch other") {
 		t.Errorf("other branch: %v", err)
 	}

@@ -320,9 +320,17 @@ func TestRollbackPutsBackWhenTheIndexFails(t *testing.T) {
 	}
 	os.Remove(dir + "/.git/index.maestro-new.lock")
 	Compare(t, "after the failed rollback", Take(t, dir, nil), before)
-	// The automatic undo is an event: undoing it does the rollback.
+	// The failed rollback and the automatic undo are listed, and cancel
+	// out: there is nothing to undo, and the rollback can be made again.
 	checkpoint.SetHook(s, nil)
-	if _, err := s.Undo("default", false, false); err != nil {
+	ops, err := s.Events("", false)
+	if err != nil || len(ops) < 2 || ops[0].Type != "undo" || !ops[0].Automatic || ops[1].Type != "rollback" || !ops[1].Failed {
+		t.Fatalf("events %+v, %v", ops, err)
+	}
+	if _, err := s.Undo("default", false, false); err == nil || !strings.Contains(err.Error(), "nothing to undo") {
+		t.Fatalf("undo after a failed rollback: %v", err)
+	}
+	if _, err := s.Rollback(checkpoint.RollbackOptions{SessionID: "default"}); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(dir + "/README"); string(data) != "hello\n" {

@@ -10,5 +10,6 @@ func LeaveLock(s *Store) error {
 	if err != nil {
 		return err
 	}
-	return lk.side.Close()
+	unlock(lk.side)
+	return nil
 }

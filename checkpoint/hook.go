@@ -1,12 +1,17 @@
 package checkpoint
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/state"
@@ -45,10 +50,10 @@ const (
 // of each entry a commit made, and keeps the new offset. With no reflog it
 // falls back to o.Head, read when the hook started.
 //
-// It costs what the hook did before (two git processes for one commit):
-// the lock and the offset are small files, and the reflog is read from
-// where the last hook stopped. What a checkpoint records of its commit
-// (subject, message, trailers) is read when it is listed, not now.
+// It starts no git process where git.Loose can write the record and the
+// refs: the lock and the offset are small files, and the reflog is read
+// from where the last hook stopped. What a checkpoint records of its
+// commit (subject, message, trailers) is read when it is listed, not now.
 func (s *Store) CreateForCommits(o HookOptions) ([]Record, error) {
 	dir := filepath.Join(s.repo.GitDir, "maestro")
 	unlock, err := state.Lock(filepath.Join(dir, "hook.lock"))
@@ -56,7 +61,10 @@ func (s *Store) CreateForCommits(o HookOptions) ([]Record, error) {
 		return nil, err
 	}
 	defer unlock()
-	offsetFile := filepath.Join(dir, "hook-reflog-offset")
+	offsetFile := openOffset(dir)
+	if offsetFile != nil {
+		defer offsetFile.Close()
+	}
 	from, last := readOffset(offsetFile)
 	entries, end, err := s.repo.HeadLog(from, last, hookMaxPending)
 	noLog := errors.Is(err, fs.ErrNotExist)
@@ -133,6 +141,17 @@ func (s *Store) createForCommits(o HookOptions, commits []string) ([]Record, err
 	if err != nil {
 		return nil, err
 	}
+	// Where the repository's format allows, the hook writes its objects
+	// and refs itself rather than start git twice (git.Loose).
+	loose, err := s.repo.Loose()
+	for _, sha := range commits {
+		if err == nil && !loose.HasObject(sha) {
+			err = git.Unsure // "HEAD", or a commit not loose: git checks it
+		}
+	}
+	if err != nil {
+		loose = nil
+	}
 	recs := make([]Record, len(commits))
 	for try := 0; ; try++ {
 		now := s.Now()
@@ -142,18 +161,39 @@ func (s *Store) createForCommits(o HookOptions, commits []string) ([]Record, err
 			t := now.Add(time.Duration(i))
 			recs[i] = Record{CheckpointID: newID("cp-", t), Timestamp: t.UTC(), SessionID: o.SessionID, Branch: branch,
 				Phase: o.Phase, CheckpointType: o.Type, Source: o.Source, StateSnapshot: map[string]any{}, Tags: []string{}}
-			blob, err := s.writeJSON(stored{Version: 1, Record: recs[i], DefaultType: o.DefaultType})
+			data, err := hookRecordJSON(stored{Version: 1, Record: recs[i], DefaultType: o.DefaultType})
+			if err != nil {
+				return nil, err
+			}
+			var blob string
+			if loose != nil {
+				blob, err = loose.WriteBlob(data)
+			} else {
+				blob, err = s.repo.WriteBlob(data)
+			}
 			if err != nil {
 				return nil, err
 			}
 			if sha != "HEAD" {
 				recs[i].CommitSHA, recs[i].HeadSHA = sha, sha
 			}
+			// The record before its checkpoint ref: written by hand, the
+			// refs are made one after the other, and a crash between the
+			// two leaves a record without a checkpoint, which the catalog
+			// takes for a pruned one and leaves out; the other way round
+			// would leave a ref that nothing lists or prunes, keeping its
+			// commit forever.
 			updates = append(updates,
-				git.RefUpdate{Name: checkpointRef(o.SessionID, recs[i].CheckpointID), New: sha, Create: true},
-				git.RefUpdate{Name: recordRef(o.SessionID, recs[i].CheckpointID), New: blob, Create: true})
+				git.RefUpdate{Name: recordRef(o.SessionID, recs[i].CheckpointID), New: blob, Create: true},
+				git.RefUpdate{Name: checkpointRef(o.SessionID, recs[i].CheckpointID), New: sha, Create: true})
 		}
-		err := s.repo.UpdateRefs("maestro: checkpoint "+recs[0].CheckpointID, updates...)
+		err := git.Unsure
+		if loose != nil {
+			err = loose.CreateRefs(updates)
+		}
+		if errors.Is(err, git.Unsure) {
+			err = s.repo.UpdateRefs("maestro: checkpoint "+recs[0].CheckpointID, updates...)
+		}
 		if err == nil {
 			return recs, nil
 		}
@@ -165,6 +205,107 @@ func (s *Store) createForCommits(o HookOptions, commits []string) ([]Record, err
 			return nil, err
 		}
 	}
+}
+
+// hookRecordJSON is json.Marshal(st), byte for byte, for the records the
+// hooks write (no snapshot values, no tags), without reflection: building
+// encoding/json's encoder of a Record costs a millisecond in a new
+// process, as much as the rest of the hook's work. TestHookRecordJSON
+// checks the bytes.
+func hookRecordJSON(st stored) ([]byte, error) {
+	r := &st.Record
+	if r.StateSnapshot == nil || len(r.StateSnapshot) > 0 || r.Tags == nil || len(r.Tags) > 0 {
+		return json.Marshal(st)
+	}
+	b := make([]byte, 0, 512)
+	str := func(name, v string) {
+		b = appendJSONString(append(append(append(b, ',', '"'), name...), '"', ':'), v)
+	}
+	raw := func(name, v string) {
+		b = append(append(append(append(b, ',', '"'), name...), '"', ':'), v...)
+	}
+	b = append(b, `{"version":`...)
+	b = strconv.AppendInt(b, int64(st.Version), 10)
+	str("checkpoint_id", r.CheckpointID)
+	str("commit_sha", r.CommitSHA)
+	ts, e := r.Timestamp.MarshalJSON()
+	if e != nil {
+		return nil, e
+	}
+	raw("timestamp", string(ts))
+	str("description", r.Description)
+	str("phase", r.Phase)
+	str("checkpoint_type", r.CheckpointType)
+	str("commit_message", r.CommitMessage)
+	raw("state_snapshot", "{}")
+	raw("tags", "[]")
+	raw("rollback_used", strconv.FormatBool(r.RollbackUsed))
+	raw("rollback_count", strconv.Itoa(r.RollbackCount))
+	str("session_id", r.SessionID)
+	str("branch", r.Branch)
+	str("head_sha", r.HeadSHA)
+	raw("snapshot", strconv.FormatBool(r.Snapshot))
+	str("source", r.Source)
+	if r.Origin != "" {
+		str("origin", r.Origin)
+	}
+	if r.Future {
+		raw("future", "true")
+	}
+	if st.DefaultType != "" {
+		str("default_type", st.DefaultType)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as encoding/json writes a string: HTML
+// characters and U+2028, U+2029 escaped, invalid UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(append(b, s[start:]...), '"')
 }
 
 // ResetHookOffset makes the hooks of this worktree start from the commits
@@ -188,25 +329,61 @@ func (s *Store) ResetHookOffset() error {
 	if len(entries) > 0 {
 		last = entries[len(entries)-1].New
 	}
-	return writeOffset(filepath.Join(dir, "hook-reflog-offset"), end, last)
+	f := openOffset(dir)
+	if f == nil {
+		return fmt.Errorf("cannot write %s: it is not a plain file", filepath.Join(dir, offsetName))
+	}
+	defer f.Close()
+	return writeOffset(f, end, last)
+}
+
+// offsetName, in the worktree's maestro folder, says where the last hook
+// stopped in HEAD's reflog: "OFFSET COMMIT", the commit being the one the
+// entry there moved HEAD to (to tell that the reflog was not rewritten
+// since).
+const offsetName = "hook-reflog-offset"
+
+// openOffset opens the offset file to read and rewrite it in place, under
+// the hook lock, which state.Lock took after checking the folder: a
+// temporary file and a rename, on every commit, cost the hook more than
+// the rest of its bookkeeping. A torn write reads as another offset,
+// which HeadLog checks against the entry there (the commit it names)
+// before trusting it. nil when it is not a plain file.
+func openOffset(dir string) *os.File {
+	f, err := os.OpenFile(filepath.Join(dir, offsetName), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return nil
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil
+	}
+	return f
 }
 
 // readOffset is where the last hook stopped in HEAD's reflog, and the
-// commit the entry there moved HEAD to (to tell that the reflog was not
-// rewritten since); -1 if none.
-func readOffset(path string) (int64, string) {
-	data, err := state.ReadFile(path)
-	if err != nil {
+// commit the entry there moved HEAD to; -1 if none.
+func readOffset(f *os.File) (int64, string) {
+	if f == nil {
 		return -1, ""
 	}
-	off, last, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
-	n, err := strconv.ParseInt(off, 10, 64)
+	buf := make([]byte, 256)
+	n, _ := f.ReadAt(buf, 0)
+	off, last, _ := strings.Cut(strings.TrimSpace(string(buf[:n])), " ")
+	v, err := strconv.ParseInt(off, 10, 64)
 	if err != nil || last != "" && !git.IsObjectID(last) {
 		return -1, ""
 	}
-	return n, last
+	return v, last
 }
 
-func writeOffset(path string, off int64, last string) error {
-	return state.WriteAtomic(path, []byte(strings.TrimSpace(strconv.FormatInt(off, 10)+" "+last)+"\n"))
+func writeOffset(f *os.File, off int64, last string) error {
+	if f == nil {
+		return nil
+	}
+	line := strings.TrimSpace(strconv.FormatInt(off, 10)+" "+last) + "\n"
+	if _, err := f.WriteAt([]byte(line), 0); err != nil {
+		return err
+	}
+	return f.Truncate(int64(len(line)))
 }

@@ -32,14 +32,15 @@ func runTestHook() int {
 	return 0
 }
 
-// installTestHook makes this test binary the post-commit hook of dir.
-func installTestHook(t *testing.T, dir string) {
+// installTestHook makes this test binary the post-commit hook of dir,
+// run with env added to its environment.
+func installTestHook(t *testing.T, dir string, env ...string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook := fmt.Sprintf("#!/bin/sh\n%s=post-commit exec '%s' </dev/null\n", testHookEnv, exe)
+	hook := fmt.Sprintf("#!/bin/sh\n%s=post-commit %s exec '%s' </dev/null\n", testHookEnv, strings.Join(env, " "), exe)
 	if err := os.WriteFile(filepath.Join(dir, ".git", "hooks", "post-commit"), []byte(hook), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -133,5 +134,116 @@ func TestHookWithoutReflog(t *testing.T) {
 	head := strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD"))
 	if got := checkpointedCommits(t, dir); len(got) != 1 || got[head] != 1 {
 		t.Errorf("checkpoints %v, want one of %s", got, head[:12])
+	}
+}
+
+// Issue 8, point 10: the hook writes its record and its refs itself, with
+// no git process (here git is not even on its PATH); two worktrees
+// committing at once get one checkpoint of each commit, and git finds the
+// repository sound.
+func TestHookWithoutGitConcurrentWorktrees(t *testing.T) {
+	t.Parallel()
+	dir := Init(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	Git(t, dir, "worktree", "add", "-q", "-b", "feature", wt)
+	installTestHook(t, dir, "PATH=/nonexistent")
+	if err := open(t, wt).ResetHookOffset(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, d := range []string{dir, wt} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 8 {
+				cmd := exec.Command("git", "commit", "-q", "--allow-empty", "-m", fmt.Sprint("commit ", i, " in ", d))
+				cmd.Dir = d
+				if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+					t.Errorf("git commit in %s: %v\n%s", d, err, out)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	root := strings.TrimSpace(Git(t, dir, "rev-list", "--max-parents=0", "HEAD"))
+	made := strings.Fields(Git(t, dir, "rev-list", "main", "feature", "^"+root))
+	if len(made) != 16 {
+		t.Fatalf("%d commits made, want 16", len(made))
+	}
+	got := checkpointedCommits(t, dir)
+	for _, c := range made {
+		if got[c] != 1 {
+			t.Errorf("commit %s has %d checkpoints, want 1", c[:12], got[c])
+		}
+	}
+	if len(got) != len(made) {
+		t.Errorf("checkpoints of %d commits, want %d", len(got), len(made))
+	}
+	refs := strings.Count(Git(t, dir, "for-each-ref", "refs/maestro/"), "\n")
+	if refs != 32 {
+		t.Errorf("%d refs under refs/maestro, want 32 (a checkpoint and a record of each commit)", refs)
+	}
+	cmd := exec.Command("git", "fsck", "--strict", "--no-dangling")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("git fsck --strict: %v\n%s", err, out)
+	}
+}
+
+// Where refs under refs/maestro need a reflog (core.logAllRefUpdates =
+// always), git writes them, and their reflogs with them.
+func TestHookLeavesToGitWhatNeedsIt(t *testing.T) {
+	t.Parallel()
+	dir := Init(t)
+	Git(t, dir, "config", "core.logAllRefUpdates", "always")
+	installTestHook(t, dir)
+	Git(t, dir, "commit", "-q", "--allow-empty", "-m", "with reflogs")
+	head := strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD"))
+	if got := checkpointedCommits(t, dir); len(got) != 1 || got[head] != 1 {
+		t.Errorf("checkpoints %v, want one of %s", got, head[:12])
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, ".git", "logs", "refs", "maestro", "*", "default", "cp-*"))
+	if len(logs) != 2 {
+		t.Errorf("reflogs %v, want the checkpoint's and the record's", logs)
+	}
+}
+
+// The hook rewrites its offset in place (issue 8, point 10): an offset
+// that a torn write or a hand left wrong is checked against the reflog,
+// not trusted, and one that is a link is neither followed nor written
+// through. Each commit still gets one checkpoint, of itself.
+func TestHookOffsetNotTrusted(t *testing.T) {
+	t.Parallel()
+	dir := Init(t)
+	installTestHook(t, dir)
+	offset := filepath.Join(dir, ".git", "maestro", "hook-reflog-offset")
+	outside := filepath.Join(t.TempDir(), "outside")
+	if err := os.WriteFile(outside, []byte("not maestro's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var made []string
+	for i, plant := range []func(){
+		func() { os.WriteFile(offset, []byte("12 "+strings.Repeat("ab", 20)+"\n"), 0o644) },
+		func() { os.WriteFile(offset, []byte("999999 \n"), 0o644) },
+		func() { os.WriteFile(offset, []byte("\x00\x00garbage"), 0o644) },
+		func() { os.Remove(offset); os.Symlink(outside, offset) },
+	} {
+		Git(t, dir, "commit", "-q", "--allow-empty", "-m", fmt.Sprint("before ", i))
+		made = append(made, strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD")))
+		plant()
+		Git(t, dir, "commit", "-q", "--allow-empty", "-m", fmt.Sprint("after ", i))
+		made = append(made, strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD")))
+	}
+	got := checkpointedCommits(t, dir)
+	for _, c := range made {
+		if got[c] != 1 {
+			t.Errorf("commit %s has %d checkpoints, want 1", c[:12], got[c])
+		}
+	}
+	if len(got) != len(made) {
+		t.Errorf("checkpoints of %d commits, want %d", len(got), len(made))
+	}
+	if data, _ := os.ReadFile(outside); string(data) != "not maestro's\n" {
+		t.Errorf("the file the offset linked to was written: %q", data)
 	}
 }

@@ -93,7 +93,7 @@ func (s *Store) lockIndex() (*indexLock, error) {
 			return lk, nil
 		}
 		writeMarker(side, "")
-		lk.side.Close()
+		unlock(lk.side)
 		return nil, lockedError(lk.path)
 	default:
 		lk.release()
@@ -113,7 +113,7 @@ func (s *Store) checkIndexLock() error {
 	if err != nil {
 		return err
 	}
-	defer side.Close()
+	defer unlock(side)
 	if flock(side, true) == nil && readMarker(side) == marker(info) {
 		return nil
 	}
@@ -155,7 +155,7 @@ func (lk *indexLock) release() {
 		os.Remove(lk.path)
 	}
 	writeMarker(lk.side, "")
-	lk.side.Close()
+	unlock(lk.side)
 }
 
 // marker identifies one file: device, inode and modification time.
@@ -184,6 +184,16 @@ func writeMarker(f *os.File, m string) error {
 	}
 	_, err := f.WriteAt([]byte(m+"\n"), 0)
 	return err
+}
+
+// unlock lets go of the side file's lock, then closes it. Closing alone is
+// not enough: a child another goroutine is starting at that moment (git,
+// between fork and exec) holds a copy of the descriptor, and with it the
+// lock, until it execs; a maestro that locks again at once would find it
+// taken. LOCK_UN releases it for every copy.
+func unlock(f *os.File) {
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	f.Close()
 }
 
 func flock(f *os.File, nonblock bool) error {

@@ -63,16 +63,19 @@ func (s *Store) Prune(o PruneOptions) ([]Record, error) {
 			continue
 		}
 		ev := Event{Version: 1, EventID: newID("ev-", now), Type: EventPrune, SessionID: session, Timestamp: now.UTC(), Pruned: drop}
+		for _, r := range drop {
+			// The refs as they were, so that undo puts back the very blobs.
+			ev.Refs = append(ev.Refs, RefChange{Ref: checkpointRef(session, r.CheckpointID), Old: r.CommitSHA})
+			if b := recordBlob[recordRef(session, r.CheckpointID)]; b != "" {
+				ev.Refs = append(ev.Refs, RefChange{Ref: recordRef(session, r.CheckpointID), Old: b})
+			}
+		}
 		blob, err := s.writeJSON(ev)
 		if err != nil {
 			return nil, err
 		}
 		updates = append(updates, git.RefUpdate{Name: eventRef(session, ev.EventID), New: blob, Create: true})
-		for _, r := range drop {
-			updates = append(updates,
-				git.RefUpdate{Name: checkpointRef(session, r.CheckpointID), Old: r.CommitSHA},
-				git.RefUpdate{Name: recordRef(session, r.CheckpointID), Old: recordBlob[recordRef(session, r.CheckpointID)]})
-		}
+		updates = append(updates, refUpdates(ev.Refs)...)
 	}
 	if len(updates) > 0 {
 		if err := s.repo.UpdateRefs("maestro: prune", updates...); err != nil {

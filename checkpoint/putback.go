@@ -26,7 +26,7 @@ func (s *Store) putBack(m *moving, filesMoved bool, cause error) error {
 		return s.interrupted(m.ev, fmt.Errorf("%v; then putting back the state before it failed too: %v", cause, err))
 	}
 	return &Error{Msg: fmt.Sprintf("the %s failed after it had begun: %v: everything was put back as it was before it", m.ev.Type, cause),
-		Hint: []string{"nothing was lost: the " + m.ev.Type + " " + m.ev.EventID + " and the automatic undo " + back + " that put it back are recorded, and 'git maestro undo --session-id " + m.ev.SessionID + "' would do the " + m.ev.Type + " again",
+		Hint: []string{"nothing was lost: the " + m.ev.Type + " " + m.ev.EventID + " and the automatic undo " + back + " that put it back are recorded ('maestro events' lists them)",
 			"if a file changed while the " + m.ev.Type + " ran, try again once nothing else is writing to the working tree"}}
 }
 
@@ -128,7 +128,7 @@ func (s *Store) writtenByMove(m *moving) ([]git.Change, error) {
 // transaction with an automatic undo event, and returns that event's id.
 func (s *Store) putRefsBack(m *moving) (string, error) {
 	ev, head, to := m.ev, m.head, m.to
-	back := &Event{Version: 1, Type: EventUndo, SessionID: ev.SessionID, Undoes: ev.EventID, Automatic: true, Before: ev.After, After: ev.Before}
+	back := &Event{Version: 1, Type: EventUndo, SessionID: ev.SessionID, Undoes: ev.EventID, Automatic: true, Before: ev.After, After: ev.Before, Refs: inverse(ev.Refs)}
 	now := s.Now()
 	back.EventID, back.Timestamp = newID("ev-", now), now.UTC()
 	blob, err := s.writeJSON(back)
@@ -139,6 +139,7 @@ func (s *Store) putRefsBack(m *moving) (string, error) {
 		{Name: eventRef(back.SessionID, back.EventID), New: blob, Create: true},
 		{Name: stateRef(back.SessionID, back.EventID), New: ev.After.StateCommit, Create: true},
 	}
+	updates = append(updates, refUpdates(back.Refs)...)
 	setHead, detach := "", false
 	switch {
 	case m.branchAfter == "" && head.Branch != "":
@@ -174,5 +175,5 @@ func (s *Store) putRefsBack(m *moving) (string, error) {
 // be put back either: undo finishes the way back.
 func (s *Store) interrupted(ev *Event, err error) error {
 	return &Error{Msg: "the " + ev.Type + " " + ev.EventID + " stopped half way: " + err.Error(),
-		Hint: []string{"the state before it is recorded: 'git maestro undo --session-id " + ev.SessionID + " --force' returns to it"}}
+		Hint: []string{"the state before it is recorded: 'git maestro undo --to " + ev.EventID + " --force' returns to it"}}
 }

@@ -6,7 +6,7 @@
 //
 //	refs/maestro/checkpoints/<session>/<cp-id>  the checkpoint: HEAD, or a snapshot commit
 //	refs/maestro/records/<session>/<cp-id>      its record, a JSON blob
-//	refs/maestro/events/<session>/<ev-id>       a rollback, undo or prune, a JSON blob
+//	refs/maestro/events/<session>/<ev-id>       a rollback, undo, redo, prune or fetch, a JSON blob
 //	refs/maestro/states/<session>/<ev-id>       the state an event recorded, a commit
 //
 // What maestro fetch brings from a remote is kept apart, per remote, the way
@@ -147,12 +147,24 @@ type State struct {
 	IntentToAdd []textsafe.Path `json:"intent_to_add,omitempty"`
 }
 
-// Event kinds.
+// Event kinds. A checkpoint's creation is listed as an event of type
+// EventCheckpoint, read from its record: the hot path writes no more.
 const (
-	EventRollback = "rollback"
-	EventUndo     = "undo"
-	EventPrune    = "prune"
+	EventRollback   = "rollback"
+	EventUndo       = "undo"
+	EventRedo       = "redo"
+	EventPrune      = "prune"
+	EventFetch      = "fetch"
+	EventCheckpoint = "checkpoint"
 )
+
+// RefChange is a ref under refs/maestro/ an event moved: Old "" when it
+// created it, New "" when it deleted it.
+type RefChange struct {
+	Ref string `json:"ref"`
+	Old string `json:"old,omitempty"`
+	New string `json:"new,omitempty"`
+}
 
 // Event is a change maestro made, recorded before it made it.
 type Event struct {
@@ -164,13 +176,24 @@ type Event struct {
 	CheckpointID string    `json:"checkpoint_id,omitempty"` // rollback: the target
 	// CheckpointOrigin and CheckpointSession name a rollback's target
 	// fetched from a remote (REMOTE/SESSION/CHECKPOINT-ID).
-	CheckpointOrigin  string   `json:"checkpoint_origin,omitempty"`
-	CheckpointSession string   `json:"checkpoint_session,omitempty"`
-	Undoes            string   `json:"undoes,omitempty"` // undo: the event taken back
-	Forced            bool     `json:"forced,omitempty"`
-	Before            *State   `json:"before,omitempty"`
-	After             *State   `json:"after,omitempty"`
-	Pruned            []Record `json:"pruned,omitempty"`
+	CheckpointOrigin  string `json:"checkpoint_origin,omitempty"`
+	CheckpointSession string `json:"checkpoint_session,omitempty"`
+	Undoes            string `json:"undoes,omitempty"` // undo: the event taken back (with --to, the oldest)
+	// Undone lists, newest first, every event an undo took back: one for
+	// a plain undo, all from the --to event on for undo --to.
+	Undone []string `json:"undone,omitempty"`
+	Redoes string   `json:"redoes,omitempty"` // redo: the undo taken back
+	// Refs are the checkpoints, records and fetched refs the event
+	// created, moved or deleted: undo puts them back.
+	Refs   []RefChange `json:"refs,omitempty"`
+	Remote string      `json:"remote,omitempty"` // fetch: where from
+	Forced bool        `json:"forced,omitempty"`
+	Before *State      `json:"before,omitempty"`
+	After  *State      `json:"after,omitempty"`
+	Pruned []Record    `json:"pruned,omitempty"`
+	// ChangedFiles is how many files a rollback, undo or redo wrote or
+	// removed; absent in the events of older maestros.
+	ChangedFiles *int `json:"changed_files,omitempty"`
 	// Automatic is an undo maestro made itself, putting back the state
 	// before a rollback or undo that failed half way.
 	Automatic bool `json:"automatic,omitempty"`

@@ -14,10 +14,15 @@ type resultJSON struct {
 	EventID      string          `json:"event_id,omitempty"`
 	Checkpoint   *Record         `json:"checkpoint,omitempty"`
 	Undoes       string          `json:"undoes,omitempty"`
+	Undone       []string        `json:"undone,omitempty"`
+	Redoes       string          `json:"redoes,omitempty"`
+	Target       *Op             `json:"target,omitempty"`
+	Refs         []RefChange     `json:"refs,omitempty"`
 	DryRun       bool            `json:"dry_run"`
 	Restored     []textsafe.Path `json:"restored"`
 	Removed      []textsafe.Path `json:"removed"`
 	LeftAlone    []textsafe.Path `json:"left_alone"`
+	Folders      []IgnoredFolder `json:"left_alone_folders,omitempty"`
 	BranchBefore string          `json:"branch_before"`
 	HeadBefore   string          `json:"head_before"`
 	BranchAfter  string          `json:"branch_after"`
@@ -27,8 +32,8 @@ type resultJSON struct {
 // MarshalJSON writes the file names as described on textsafe.Path.
 func (r Result) MarshalJSON() ([]byte, error) {
 	return json.Marshal(resultJSON{
-		EventID: r.EventID, Checkpoint: r.Checkpoint, Undoes: r.Undoes, DryRun: r.DryRun,
-		Restored: textsafe.Paths(r.Restored), Removed: textsafe.Paths(r.Removed), LeftAlone: textsafe.Paths(r.LeftAlone),
+		EventID: r.EventID, Checkpoint: r.Checkpoint, Undoes: r.Undoes, Undone: r.Undone, Redoes: r.Redoes, Target: r.Target, Refs: r.Refs, DryRun: r.DryRun,
+		Restored: textsafe.Paths(r.Restored), Removed: textsafe.Paths(r.Removed), LeftAlone: textsafe.Paths(r.LeftAlone), Folders: r.LeftAloneFolders,
 		BranchBefore: r.BranchBefore, HeadBefore: r.HeadBefore, BranchAfter: r.BranchAfter, HeadAfter: r.HeadAfter,
 	})
 }
@@ -40,8 +45,8 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*r = Result{
-		EventID: j.EventID, Checkpoint: j.Checkpoint, Undoes: j.Undoes, DryRun: j.DryRun,
-		Restored: textsafe.Names(j.Restored), Removed: textsafe.Names(j.Removed), LeftAlone: textsafe.Names(j.LeftAlone),
+		EventID: j.EventID, Checkpoint: j.Checkpoint, Undoes: j.Undoes, Undone: j.Undone, Redoes: j.Redoes, Target: j.Target, Refs: j.Refs, DryRun: j.DryRun,
+		Restored: textsafe.Names(j.Restored), Removed: textsafe.Names(j.Removed), LeftAlone: textsafe.Names(j.LeftAlone), LeftAloneFolders: j.Folders,
 		BranchBefore: j.BranchBefore, HeadBefore: j.HeadBefore, BranchAfter: j.BranchAfter, HeadAfter: j.HeadAfter,
 	}
 	return nil

@@ -58,17 +58,27 @@ type RollbackOptions struct {
 
 // Result is what a rollback or an undo changed, or would change.
 type Result struct {
-	EventID      string   `json:"event_id,omitempty"`
-	Checkpoint   *Record  `json:"checkpoint,omitempty"`
-	Undoes       string   `json:"undoes,omitempty"`
-	DryRun       bool     `json:"dry_run"`
-	Restored     []string `json:"restored"`   // written: added or changed
-	Removed      []string `json:"removed"`    // removed: the target lacks them
-	LeftAlone    []string `json:"left_alone"` // with DryRun: the ignored files and folders, which stay
-	BranchBefore string   `json:"branch_before"`
-	HeadBefore   string   `json:"head_before"`
-	BranchAfter  string   `json:"branch_after"`
-	HeadAfter    string   `json:"head_after"`
+	EventID    string  `json:"event_id,omitempty"`
+	Checkpoint *Record `json:"checkpoint,omitempty"`
+	Undoes     string  `json:"undoes,omitempty"`
+	// Undone lists every event an undo takes back, newest first; Redoes
+	// is the undo a redo takes back; Target is the operation named.
+	Undone []string `json:"undone,omitempty"`
+	Redoes string   `json:"redoes,omitempty"`
+	Target *Op      `json:"target,omitempty"`
+	// Refs are the checkpoints and fetched refs an undo puts back.
+	Refs      []RefChange `json:"refs,omitempty"`
+	DryRun    bool        `json:"dry_run"`
+	Restored  []string    `json:"restored"`   // written: added or changed
+	Removed   []string    `json:"removed"`    // removed: the target lacks them
+	LeftAlone []string    `json:"left_alone"` // with DryRun: the ignored files and folders, which stay
+	// LeftAloneFolders are the folders of LeftAlone that hold nothing but
+	// ignored files, to name each once.
+	LeftAloneFolders []IgnoredFolder `json:"left_alone_folders,omitempty"`
+	BranchBefore     string          `json:"branch_before"`
+	HeadBefore       string          `json:"head_before"`
+	BranchAfter      string          `json:"branch_after"`
+	HeadAfter        string          `json:"head_after"`
 }
 
 // target is a state to move to.
@@ -96,6 +106,12 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// HEAD is read before the lock to choose the checkpoint, so that a
+	// wrong name is said first, and again under it.
+	head, err := s.headCommit()
+	if err != nil {
+		return nil, err
+	}
 	// Without a name, only a checkpoint made here: a fetched one is taken
 	// only when named in full (REMOTE/SESSION/ID).
 	var rec *Record
@@ -103,35 +119,22 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 		if rec, err = cat.Lookup(o.SessionID, o.CheckpointID); err != nil {
 			return nil, err
 		}
-	} else {
-		typ := ""
-		if o.Type != "" {
-			if typ, err = ParseType(o.Type); err != nil {
-				return nil, err
-			}
-		}
-		list := cat.Filter(o.SessionID, typ)
-		if len(list) == 0 {
-			what := "no checkpoint"
-			if typ != "" {
-				what = "no checkpoint of type " + typ
-			}
-			return nil, refuse([]string{"'maestro list --all-sessions' shows the checkpoints of every session"}, "%s in session %q", what, o.SessionID)
-		}
-		rec = &list[0]
+	} else if rec, err = newestFor(cat, o, head.Branch); err != nil {
+		return nil, err
+	}
+	if head.Branch != "" && rec.Branch != head.Branch && !o.Force {
+		return nil, refuse([]string{"switch to " + branchName(rec.Branch) + " first, or pass --force to move " + branchName(head.Branch) + " to it (the current state is recorded first; undo takes it back)"},
+			"checkpoint %s was made on %s, and you are on %s", rec.CheckpointID, branchName(rec.Branch), branchName(head.Branch))
 	}
 	lk, err := s.lock(o.DryRun)
 	if err != nil {
 		return nil, err
 	}
 	defer lk.release()
-	head, err := s.headCommit()
-	if err != nil {
+	if now, err := s.headCommit(); err != nil {
 		return nil, err
-	}
-	if head.Branch != "" && rec.Branch != head.Branch && !o.Force {
-		return nil, refuse([]string{"switch to " + branchName(rec.Branch) + " first, or pass --force to move " + branchName(head.Branch) + " to it (the current state is recorded first; undo takes it back)"},
-			"checkpoint %s was made on %s, and you are on %s", rec.CheckpointID, branchName(rec.Branch), branchName(head.Branch))
+	} else if now.SHA != head.SHA || now.Branch != head.Branch {
+		return nil, refuse([]string{"something moved it meanwhile: look with git log, then try again"}, "HEAD moved while maestro was choosing the checkpoint; nothing was changed")
 	}
 	to, err := s.checkpointState(rec)
 	if err != nil {
@@ -145,17 +148,92 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 	return res, s.move(head, to, ev, res, lk)
 }
 
-// Undo returns to the state the last rollback or undo of the session
-// recorded, byte for byte: HEAD, branch, index, files. It is recorded
-// itself, so the next undo takes it back.
+// newestFor is the checkpoint a rollback without a name takes: the newest
+// of the session (of the type asked for) made on branch, the current one.
+// At a detached HEAD, or with force, the newest whatever its branch: a
+// detached HEAD is no branch's, and only HEAD moves.
+func newestFor(cat *Catalog, o RollbackOptions, branch string) (*Record, error) {
+	typ := ""
+	if o.Type != "" {
+		var err error
+		if typ, err = ParseType(o.Type); err != nil {
+			return nil, err
+		}
+	}
+	what := "no checkpoint"
+	if typ != "" {
+		what = "no checkpoint of type " + typ
+	}
+	list := cat.Filter(o.SessionID, typ)
+	if len(list) == 0 {
+		return nil, refuse([]string{"'maestro list --all-sessions' shows the checkpoints of every session"}, "%s in session %q", what, o.SessionID)
+	}
+	if branch == "" || o.Force {
+		return &list[0], nil
+	}
+	for i := range list {
+		if list[i].Branch == branch {
+			return &list[i], nil
+		}
+	}
+	other := &list[0]
+	return nil, refuse([]string{
+		"the newest of the session is " + other.CheckpointID + ", made on " + branchName(other.Branch) + ": switch to it first, or take it here with --force (or --checkpoint-id " + other.CheckpointID + " --force)",
+		"'maestro list --session-id " + o.SessionID + "' lists them with their branches"},
+		"%s of %s in session %q: its %d checkpoint%s were made on other branches", what, branchName(branch), o.SessionID, len(list), plural(len(list)))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// UndoOptions choose what undo takes back.
+type UndoOptions struct {
+	SessionID string // the session the undo is recorded in
+	// Only restricts a plain undo or redo to the operations of this
+	// session; "" takes the newest of the whole repository.
+	Only string
+	// To takes back this event (an id, or a unique prefix or suffix of
+	// one, or a checkpoint id for its making) and every one after it.
+	To     string
+	Redo   bool // take back the last undo instead
+	DryRun bool
+	Force  bool // even though HEAD moved since the last move
+}
+
+// Undo takes back the newest rollback, prune or fetch of session not
+// taken back yet; see UndoWith.
 func (s *Store) Undo(session string, dryRun, force bool) (*Result, error) {
-	if err := ValidateID("session id", session); err != nil {
+	return s.UndoWith(UndoOptions{SessionID: session, Only: session, DryRun: dryRun, Force: force})
+}
+
+// UndoWith returns to the state recorded before an operation, byte for
+// byte: HEAD, branch, index, files, and the checkpoints and fetched refs
+// it changed. A plain undo takes back the newest operation not taken back
+// yet, so that undo after undo walks back one step each time; a redo
+// takes back the last undo (until a new operation ends the chain); --to
+// takes back an event and everything after it, except the checkpoints
+// made since, which stay. It is recorded itself, as an undo or a redo.
+func (s *Store) UndoWith(o UndoOptions) (*Result, error) {
+	if err := ValidateID("session id", o.SessionID); err != nil {
 		return nil, err
 	}
-	if op, hint := s.InProgress(); op != "" {
-		return nil, refuse([]string{hint + ", then undo"}, "a %s is in progress: undoing now could lose its work", op)
+	if o.Only != "" {
+		if err := ValidateID("session id", o.Only); err != nil {
+			return nil, err
+		}
 	}
-	lk, err := s.lock(dryRun)
+	verb := "undo"
+	if o.Redo {
+		verb = "redo"
+	}
+	if op, hint := s.InProgress(); op != "" {
+		return nil, refuse([]string{hint + ", then " + verb}, "a %s is in progress: %sing now could lose its work", op, verb)
+	}
+	lk, err := s.lock(o.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -164,29 +242,105 @@ func (s *Store) Undo(session string, dryRun, force bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var last *Event
-	for i := len(cat.Events) - 1; i >= 0; i-- {
-		e := &cat.Events[i]
-		if e.SessionID == session && (e.Type == EventRollback || e.Type == EventUndo) && e.Before != nil {
-			last = e
-			break
+	h := newHistory(cat.Events)
+	scope := "in this repository"
+	if o.Only != "" {
+		scope = fmt.Sprintf("in session %q", o.Only)
+	}
+	ev := &Event{Type: EventUndo, SessionID: o.SessionID, Forced: o.Force}
+	var take []*Event
+	var made *Record
+	var what Op
+	switch {
+	case o.Redo:
+		u := h.redoTarget()
+		if u == nil {
+			return nil, refuse([]string{"redo takes back an undo until a new operation (a rollback, prune or fetch) follows it; 'maestro events' lists them"}, "nothing to redo in this repository")
+		}
+		if o.Only != "" && u.SessionID != o.Only {
+			// Undos are taken back in the order they were made.
+			return nil, refuse([]string{"redo takes back the last undo first: run it without --session-id"}, "the last undo, %s, is of session %q, not %q", u.EventID, u.SessionID, o.Only)
+		}
+		take, what = []*Event{u}, opOfEvent(u)
+		ev.Type, ev.Redoes = EventRedo, u.EventID
+	case o.To != "":
+		e, r, err := findOp(h, cat, o.To)
+		if err != nil {
+			return nil, err
+		}
+		id := ""
+		if e != nil {
+			id, what = e.EventID, opOfEvent(e)
+		} else {
+			id, what, made = r.CheckpointID, opOfRecord(r), r
+		}
+		take = h.since(id)
+		ev.Undoes = id
+		for _, t := range take {
+			ev.Undone = append(ev.Undone, t.EventID)
+		}
+		if made != nil {
+			ev.Undone = append(ev.Undone, made.CheckpointID)
+		}
+	default:
+		x := h.undoTarget(o.Only)
+		if x == nil {
+			hint := "undo takes back a rollback, prune or fetch: 'maestro events' lists them, and 'git maestro undo --redo' takes an undo back"
+			return nil, refuse([]string{hint}, "nothing to undo %s: every rollback, prune and fetch is taken back already, or there is none", scope)
+		}
+		take, what = []*Event{x}, opOfEvent(x)
+		ev.Undoes, ev.Undone = x.EventID, []string{x.EventID}
+	}
+	if ev.Refs, err = s.refsBack(take, made); err != nil {
+		return nil, err
+	}
+	var to *State
+	for _, t := range take {
+		if t.Before != nil {
+			to = t.Before // the oldest move wins
 		}
 	}
-	if last == nil {
-		return nil, refuse([]string{"undo takes back a rollback of the same session: --session-id names it, 'maestro list --all-sessions' shows them"}, "nothing to undo: session %q has no rollback", session)
-	}
+	res := &Result{Undoes: ev.Undoes, Redoes: ev.Redoes, Undone: ev.Undone, Target: &what, DryRun: o.DryRun, Refs: ev.Refs}
 	head, err := s.headCommit()
 	if err != nil {
 		return nil, err
 	}
-	if last.After != nil && (head.SHA != last.After.HeadSHA || head.Branch != last.After.Branch) && !force {
-		return nil, refuse([]string{"--force undoes it anyway: what is there now is recorded first, and undo takes that back too"},
-			"HEAD moved since the %s %s: it is at %s on %s, the %s left it at %s on %s", last.Type, last.EventID,
-			short(head.SHA), branchName(head.Branch), last.Type, short(last.After.HeadSHA), branchName(last.After.Branch))
+	if to == nil {
+		return res, s.moveRefs(head, ev, res)
 	}
-	res := &Result{Undoes: last.EventID, DryRun: dryRun}
-	ev := &Event{Type: EventUndo, SessionID: session, Undoes: last.EventID, Forced: force}
-	return res, s.move(head, target{*last.Before}, ev, res, lk)
+	if last, after := h.lastAfter(); after != nil && (head.SHA != after.HeadSHA || head.Branch != after.Branch) && !o.Force {
+		return nil, refuse([]string{"--force " + verb + "s it anyway: what is there now is recorded first, and undo takes that back too"},
+			"HEAD moved since the %s %s: it is at %s on %s, the %s left it at %s on %s", last.Type, last.EventID,
+			short(head.SHA), branchName(head.Branch), last.Type, short(after.HeadSHA), branchName(after.Branch))
+	}
+	return res, s.move(head, target{*to}, ev, res, lk)
+}
+
+// moveRefs is an undo that leaves the working tree alone: it puts back
+// checkpoints and fetched refs, in one transaction with its event.
+func (s *Store) moveRefs(head git.Head, ev *Event, res *Result) error {
+	res.HeadBefore, res.BranchBefore, res.HeadAfter, res.BranchAfter = head.SHA, head.Branch, head.SHA, head.Branch
+	res.Restored, res.Removed, res.LeftAlone = []string{}, []string{}, []string{}
+	if res.DryRun {
+		return nil
+	}
+	ev.Version = 1
+	now := s.Now()
+	ev.EventID, ev.Timestamp = newID("ev-", now), now.UTC()
+	blob, err := s.writeJSON(ev)
+	if err != nil {
+		return err
+	}
+	updates := append([]git.RefUpdate{{Name: eventRef(ev.SessionID, ev.EventID), New: blob, Create: true}}, refUpdates(ev.Refs)...)
+	if err := s.repo.UpdateRefs("maestro: "+ev.Type+" "+ev.EventID, updates...); err != nil {
+		var ge *git.Error
+		if errors.As(err, &ge) && (strings.Contains(ge.Stderr, "but expected") || strings.Contains(ge.Stderr, "already exists")) {
+			return refuse([]string{"look with 'maestro events', then try again"}, "a checkpoint or fetched ref changed while maestro was recording the %s; nothing was changed", ev.Type)
+		}
+		return err
+	}
+	res.EventID = ev.EventID
+	return nil
 }
 
 // checkpointState is where a checkpoint takes the working tree.
@@ -267,6 +421,8 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *index
 	if err != nil {
 		return err
 	}
+	n := len(changes)
+	ev.ChangedFiles = &n
 	res.Restored, res.Removed = []string{}, []string{}
 	for _, c := range changes {
 		if c.Status == "D" {
@@ -284,6 +440,15 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *index
 			return err
 		}
 		res.LeftAlone = append(res.LeftAlone, ignored...)
+		entries, err := s.repo.Entries(before.tmpIndex)
+		if err != nil {
+			return err
+		}
+		kept := make([]string, len(entries))
+		for i, e := range entries {
+			kept[i] = e.Path
+		}
+		res.LeftAloneFolders = s.groupIgnored(ignored, kept)
 	}
 	if err := s.checkInTheWay(before, changes, ev.Type); err != nil {
 		return err
@@ -333,9 +498,10 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *index
 	default:
 		updates = append(updates, git.RefUpdate{Name: m.switchTo, New: to.HeadSHA, Old: m.tip})
 	}
+	updates = append(updates, refUpdates(ev.Refs)...)
 	if err := s.repo.UpdateRefs("maestro: "+ev.Type+" "+ev.EventID, updates...); err != nil {
 		var ge *git.Error
-		if errors.As(err, &ge) && strings.Contains(ge.Stderr, "but expected") {
+		if errors.As(err, &ge) && (strings.Contains(ge.Stderr, "but expected") || strings.Contains(ge.Stderr, "already exists")) {
 			return refuse([]string{"something moved it meanwhile: look with git log, then try again"}, "%s moved while maestro was recording the %s; nothing was changed", branchName(head.Branch), ev.Type)
 		}
 		return err

@@ -60,7 +60,7 @@ func TestFetchedCheckpointNeverChosenByDefault(t *testing.T) {
 	Git(t, mallory, "update-ref", "refs/maestro/checkpoints/default/"+other, evil)
 	Git(t, mallory, "update-ref", "refs/maestro/records/default/"+other, hashObject(t, mallory, record))
 	Git(t, mallory, "update-ref", "refs/maestro/remotes/upstream/checkpoints/default/"+id, evil)
-	if err := open(t, mallory).Push("origin", io.Discard); err != nil {
+	if _, err := open(t, mallory).Push("origin", checkpoint.PushOptions{Progress: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
 	Git(t, mallory, "push", "-q", "origin", "refs/maestro/remotes/*:refs/maestro/remotes/*")
@@ -140,7 +140,7 @@ func TestFetchedCheckpointNeverChosenByDefault(t *testing.T) {
 	}
 
 	// Push sends what was made here, never what was fetched.
-	if err := s.Push("origin", io.Discard); err != nil {
+	if _, err := s.Push("origin", checkpoint.PushOptions{Progress: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
 	if out := Git(t, victim, "ls-remote", "origin", "refs/maestro/*"); strings.Contains(out, "refs/maestro/remotes/origin/") ||
@@ -160,7 +160,7 @@ func TestShareRefusesOptionAsRemote(t *testing.T) {
 	if _, err := s.Fetch(evil, io.Discard); !isInputError(err) {
 		t.Errorf("fetch %q: %v, want an invalid remote", evil, err)
 	}
-	if err := s.Push("--receive-pack=touch "+pwned+"; git-receive-pack", io.Discard); !isInputError(err) {
+	if _, err := s.Push("--receive-pack=touch "+pwned+"; git-receive-pack", checkpoint.PushOptions{}); !isInputError(err) {
 		t.Errorf("push: %v, want an invalid remote", err)
 	}
 	if _, err := os.Stat(pwned); err == nil {
@@ -242,4 +242,78 @@ func TestHugeFetchedBlobLeftOut(t *testing.T) {
 	if len(cat.Records) != 2 || cat.Records[0].CheckpointID != rec.CheckpointID || cat.Records[1].CheckpointID != id {
 		t.Errorf("records made here: %d, want the huge one and %s", len(cat.Records), rec.CheckpointID)
 	}
+}
+
+// Issue 8, point 8: the untracked files a push lists are those of maestro's
+// snapshots only (a checkpoint of the user's merge commit has two parents
+// too, and none of its files is untracked), and only those whose content
+// the remote lacks, even from a snapshot in another session.
+func TestPushUntracked(t *testing.T) {
+	t.Parallel()
+	remote := t.TempDir()
+	Git(t, remote, "init", "-q", "--bare", "-b", "main")
+	dir := Init(t)
+	Git(t, dir, "remote", "add", "origin", remote)
+	Git(t, dir, "push", "-q", "origin", "main")
+	s := open(t, dir)
+	never := []string{".env", "*.key"}
+
+	// A merge that brings a file named like a key: committed, not a secret
+	// maestro has to keep here.
+	Git(t, dir, "checkout", "-q", "-b", "side")
+	Write(t, dir, "ci.key", "public\n")
+	Git(t, dir, "add", "ci.key")
+	Git(t, dir, "commit", "-q", "-m", "side")
+	Git(t, dir, "checkout", "-q", "main")
+	Write(t, dir, "main.txt", "main\n")
+	Git(t, dir, "add", "main.txt")
+	Git(t, dir, "commit", "-q", "-m", "main")
+	Git(t, dir, "merge", "-q", "--no-edit", "side")
+	if _, err := s.Create(checkpoint.CreateOptions{SessionID: "a", Description: "merged", Type: "manual"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Push("origin", checkpoint.PushOptions{DryRun: true, NeverPush: never})
+	if err != nil || len(res.Untracked) != 0 || res.Refused || res.Counts["checkpoints"] != 1 {
+		t.Fatalf("a checkpoint of a merge commit: %+v, %v; want no untracked file", res, err)
+	}
+
+	// A snapshot with an untracked .env, pushed with force.
+	Write(t, dir, ".env", "TOKEN=1\n")
+	if _, err := s.Create(checkpoint.CreateOptions{SessionID: "a", Description: "env", Type: "manual"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.Push("origin", checkpoint.PushOptions{NeverPush: never})
+	var refusal *checkpoint.Error
+	if !errors.As(err, &refusal) || !res.Refused || res.Pushed || len(res.Untracked) != 1 || res.Untracked[0].NeverPush != ".env" {
+		t.Fatalf("a snapshot with a .env: %+v, %v; want a refusal", res, err)
+	}
+	if out := Git(t, dir, "ls-remote", "origin", "refs/maestro/*"); out != "" {
+		t.Fatalf("refused, yet pushed:\n%s", out)
+	}
+	if res, err = s.Push("origin", checkpoint.PushOptions{Force: true, NeverPush: never}); err != nil || !res.Pushed || !res.Forced {
+		t.Fatalf("--force: %+v, %v", res, err)
+	}
+
+	// The same .env in another session's snapshot: the remote has it.
+	Write(t, dir, "notes.txt", "notes\n")
+	if _, err := s.Create(checkpoint.CreateOptions{SessionID: "b", Description: "notes", Type: "manual"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.Push("origin", checkpoint.PushOptions{DryRun: true, NeverPush: never})
+	if err != nil || len(res.Untracked) != 1 || res.Untracked[0].Path != "notes.txt" || res.Untracked[0].In[0] != "checkpoints/b/"+mustNewest(t, s, "b") {
+		t.Fatalf("a snapshot holding a .env the remote has: %+v, %v; want notes.txt only", res, err)
+	}
+}
+
+func mustNewest(t *testing.T, s *checkpoint.Store, session string) string {
+	t.Helper()
+	cat, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := cat.Filter(session, "")
+	if len(recs) == 0 {
+		t.Fatalf("no checkpoint in session %s", session)
+	}
+	return recs[0].CheckpointID
 }

@@ -20,6 +20,9 @@ type Store struct {
 	repo *git.Repo
 	// Now is the clock ids and timestamps come from.
 	Now func() time.Time
+	// Session is the session an operation that has none of its own (a
+	// fetch) is recorded in; "" is "default".
+	Session string
 	// hook, in tests, runs at the named steps of a rollback or undo.
 	hook func(step string)
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/state"
 )
 
@@ -240,6 +241,38 @@ func (s *Store) read(id string) (*storedQuestion, error) {
 		return nil, ErrNoQuestion
 	}
 	return &q, nil
+}
+
+// IDs lists the ids of every question recorded, answered or not, sorted.
+func (s *Store) IDs() ([]string, error) {
+	entries, err := state.ReadDir(s.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if ok && !strings.HasSuffix(id, ".answer") && state.SafeName(id) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Resolve finds the question given names: its id, or, as ids.Resolve
+// says, the start of its id or of its random suffix. An *ids.AmbiguousError
+// lists the candidates; an *ids.UnknownError, the nearest ids. given is
+// compared with the ids the store lists, never used in a path.
+func (s *Store) Resolve(given string) (string, error) {
+	all, err := s.IDs()
+	if err != nil {
+		return "", err
+	}
+	return ids.Resolve(given, all)
 }
 
 // Get returns the question id and its answer, nil while it has none.

@@ -695,3 +695,33 @@ func TestStoreFilesAreJSON(t *testing.T) {
 		}
 	}
 }
+
+// Questions by any unique part of their id (issue 8): answered ones too;
+// an answer file, the lock or a stray file is no question; a hostile id
+// is only compared, and matches nothing outside the store.
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	s, dir := newStore(t)
+	ids := []string{"q-20261202T101500.000000001Z-a3f01c9e", "q-20261202T101500.000000002Z-7b2d44e0"}
+	next := 0
+	newID := func() string { next++; return ids[next-1] }
+	deferQuestion(t, s, testFailureQuestion(), newID)
+	q := testFailureQuestion()
+	q.Issue = "another"
+	deferQuestion(t, s, q, newID)
+	if _, err := s.Answer(ids[0], "1", "", escalate.ByAsync); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "questions", "q-20261202T101500.000000003Z-a3f0dead.txt"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "x.json"), nil, 0o644)
+	for given, want := range map[string]string{"a3f0": ids[0], "7b2d44e0": ids[1], ids[0]: ids[0], "20261202T101500.000000002": ids[1]} {
+		if got, err := s.Resolve(given); err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", given, got, err, want)
+		}
+	}
+	for _, bad := range []string{"q-2026", "../x", "x", "q-20261202T101500.000000001Z-a3f01c9e.answer", ".lock"} {
+		if got, err := s.Resolve(bad); err == nil {
+			t.Errorf("Resolve(%q) = %q, want an error", bad, got)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/maestro-recovery/maestro/internal/textsafe"
@@ -15,6 +16,10 @@ import (
 // ErrNoTerminal says no person can be asked here: there is no controlling
 // terminal, or $CI says the run is unattended.
 var ErrNoTerminal = errors.New("no terminal to ask on")
+
+// ErrInputClosed says the person closed the input at the prompt (Ctrl-D
+// at the start of a line): there was a terminal, and nobody answered.
+var ErrInputClosed = errors.New("the input was closed at the prompt (Ctrl-D)")
 
 // Unattended reports whether $CI marks the run as unattended.
 func Unattended(getenv func(string) string) bool {
@@ -46,8 +51,10 @@ type Terminal interface {
 // AskTerminal puts q on the terminal as a numbered menu and reads the
 // answer: an option's number or its text, the default for an empty line.
 // It asks again after an invalid answer, then for a justification when q
-// requires one. A zero deadline waits for ever; at the deadline it returns
-// ErrTimeout.
+// requires one, saying why it asks again after an empty one. A zero
+// deadline waits for ever; at the deadline it returns ErrTimeout. Ctrl-D
+// (the end of input) gives ErrInputClosed, a terminal that went away
+// ErrNoTerminal: the caller decides as if nobody could be asked.
 //
 // The question's text comes from whoever asked (an agent, a configuration
 // file): its control characters are shown, never obeyed, and an option
@@ -90,7 +97,9 @@ func AskTerminal(t Terminal, q *Question, deadline time.Time) (option, justifica
 		if err != nil {
 			return "", "", readError(t, err)
 		}
-		justification = strings.TrimSpace(line)
+		if justification = strings.TrimSpace(line); justification == "" {
+			fmt.Fprintln(t, "  a justification is required: say in a few words why "+textsafe.Visible(option)+" (Ctrl-C cancels)")
+		}
 	}
 	return option, justification, nil
 }
@@ -116,7 +125,13 @@ func readError(t Terminal, err error) error {
 		return ErrTimeout
 	}
 	if errors.Is(err, io.EOF) {
-		return ErrNoTerminal // the terminal went away
+		fmt.Fprintln(t)
+		return ErrInputClosed
+	}
+	if errors.Is(err, syscall.EIO) {
+		// A process in the background of its terminal reads EIO: nobody
+		// can answer from here.
+		return ErrNoTerminal
 	}
 	return err
 }

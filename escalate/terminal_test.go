@@ -66,6 +66,7 @@ func TestAskTerminal(t *testing.T) {
 		want       string
 		wantWhy    string
 		wantScreen []string // in this order
+		required   int      // times the screen says a justification is required
 	}{
 		{name: "number", typed: "2\n", want: "fix the test"},
 		{name: "text", typed: "fix the code\n", want: "fix the code"},
@@ -79,8 +80,10 @@ func TestAskTerminal(t *testing.T) {
 			wantScreen: []string{"there is no default: answer with a number or an option", "there is no default"}},
 		{name: "justification", typed: "2\n  the expectation is outdated \n", justify: true, want: "fix the test", wantWhy: "the expectation is outdated",
 			wantScreen: []string{"Why? (a justification is required): "}},
+		// Bug: an empty justification repeated "Why?" with no explanation.
 		{name: "empty justification asks again", typed: "2\n\n   \nbecause\n", justify: true, want: "fix the test", wantWhy: "because",
-			wantScreen: []string{"Why?", "Why?", "Why?"}},
+			wantScreen: []string{"Why?", "  a justification is required: say in a few words why fix the test (Ctrl-C cancels)\n",
+				"Why?", "  a justification is required", "Why?"}, required: 2},
 		{name: "default with justification", typed: "\nnothing else is safe\n", justify: true, want: "stop here", wantWhy: "nothing else is safe"},
 	}
 	for _, tt := range tests {
@@ -109,6 +112,9 @@ func TestAskTerminal(t *testing.T) {
 					break
 				}
 				rest = rest[i+len(w):]
+			}
+			if n := strings.Count(screen, "a justification is required:"); n != tt.required {
+				t.Errorf("the screen says %d times that a justification is required, want %d\nscreen:\n%s", n, tt.required, screen)
 			}
 			if !tt.justify && strings.Contains(screen, "Why?") {
 				t.Errorf("asked for a justification the question does not require\nscreen:\n%s", screen)
@@ -152,6 +158,8 @@ func TestAskTerminalMenu(t *testing.T) {
 	}
 }
 
+// Bug: Ctrl-D at the prompt said "no terminal, or $CI is set" though a
+// terminal was there: closing the input is its own error, ErrInputClosed.
 func TestAskTerminalHangUp(t *testing.T) {
 	t.Parallel()
 	for name, typed := range map[string]string{
@@ -167,8 +175,8 @@ func TestAskTerminalHangUp(t *testing.T) {
 			q.RequireJustification = true
 			tty := newTTY(t, typed, true)
 			option, why, err := escalate.AskTerminal(tty, validQuestion(t, q), patient())
-			if !errors.Is(err, escalate.ErrNoTerminal) {
-				t.Errorf("AskTerminal = %q, %q, %v; want ErrNoTerminal", option, why, err)
+			if !errors.Is(err, escalate.ErrInputClosed) {
+				t.Errorf("AskTerminal = %q, %q, %v; want ErrInputClosed", option, why, err)
 			}
 			// An answer without its required justification is no answer.
 			if option != "" || why != "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/escalate"
+	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
@@ -58,8 +59,15 @@ type Input struct {
 	// Store opens the repository; an error when there is none.
 	Store func() (*checkpoint.Store, error)
 	// Ask puts a question to a person, giving the default after timeout
-	// (0: none); nil when nobody can answer.
+	// (0: none); nil when nobody can answer. It gives q an id when it puts
+	// it, and returns escalate.ErrNoTerminal or escalate.ErrInputClosed
+	// when nobody could be asked after all.
 	Ask func(q *escalate.Question, timeout time.Duration) (*escalate.Record, error)
+	// Answered keeps the answer nobody gave (the prompt's default), with
+	// the question when asked is false. Defer records q to be answered
+	// later and returns its id. Either may be nil.
+	Answered func(q *escalate.Question, r *escalate.Record, asked bool)
+	Defer    func(q *escalate.Question, asked bool) (string, error)
 	// Progress receives maestro's lines; nil for none.
 	Progress io.Writer
 	Now      func() time.Time
@@ -150,10 +158,6 @@ func rollback(in Input, result resultFunc) Result {
 }
 
 func ask(in Input, c *catalog.Classification, result resultFunc) Result {
-	if in.Ask == nil {
-		in.say("not asking: nobody can answer here (no terminal, or $CI is set)")
-		return result(HumanInputRequest, false, nil, "nobody can answer: no terminal, or $CI is set")
-	}
 	ft, _, err := in.Config.Type(c.FailureType)
 	if err != nil {
 		return result(HumanInputRequest, false, nil, "%v", err)
@@ -169,15 +173,66 @@ func ask(in Input, c *catalog.Classification, result resultFunc) Result {
 	issue := fmt.Sprintf("%s (exit %d, %s)", p.Issue, c.ExitCode, c.Describe())
 	q := &escalate.Question{SessionID: in.SessionID, Issue: issue, Options: p.Options, Default: p.Default,
 		RequireJustification: p.RequireJustification, Prompt: p.Name}
-	r, err := in.Ask(q, p.Timeout)
-	if errors.Is(err, escalate.ErrTimeout) {
-		return result(HumanInputRequest, false, nil, "no answer in time, and the prompt %s has no default", p.Name)
+	why := "$CI is set"
+	if in.Ask != nil {
+		why = "no terminal"
+		r, err := in.Ask(q, p.Timeout)
+		switch {
+		case errors.Is(err, escalate.ErrTimeout):
+			return result(HumanInputRequest, false, nil, "no answer in time, and the prompt %s has no default", p.Name)
+		case errors.Is(err, escalate.ErrNoTerminal):
+			// No terminal after all: nobody, as below.
+		case errors.Is(err, escalate.ErrInputClosed):
+			why = "the input was closed at the prompt"
+		case err != nil:
+			in.say("no answer: %v", err)
+			return result(HumanInputRequest, false, nil, "%v", err)
+		default:
+			in.say("answered (%s): %s", r.AnsweredBy, r.Option)
+			return result(HumanInputRequest, true, r, "answered by %s: %s", r.AnsweredBy, r.Option)
+		}
 	}
+	return unasked(in, q, why, result)
+}
+
+// unasked is what becomes of a question nobody could be asked, as for
+// maestro ask without a terminal: the prompt's default when it has one,
+// else the question waits in the local state for maestro answer. An
+// unattended run never waits, and says in one line what it did instead.
+func unasked(in Input, q *escalate.Question, why string, result resultFunc) Result {
+	asked := q.ID != ""
+	if !asked {
+		q.AskedAt = now(in).UTC()
+		q.ID = ids.New("q-", q.AskedAt)
+	}
+	if q.Default != "" {
+		r := q.Answered(q.Default, "", escalate.ByDefault, now(in))
+		if in.Answered != nil {
+			in.Answered(q, r, asked)
+		}
+		in.say("nobody could be asked (%s): took the prompt's default, %s", why, q.Default)
+		// Not a success: nobody decided, and nothing was recovered.
+		return result(HumanInputRequest, false, r, "nobody could be asked (%s): the prompt's default, %s", why, q.Default)
+	}
+	if in.Defer == nil {
+		in.say("nobody could be asked (%s), and the prompt has no default", why)
+		return result(HumanInputRequest, false, q.Unanswered(), "nobody could be asked (%s)", why)
+	}
+	id, err := in.Defer(q, asked)
 	if err != nil {
-		return result(HumanInputRequest, false, nil, "%v", err)
+		in.say("nobody could be asked (%s), and the question could not be kept for later: %v", why, err)
+		return result(HumanInputRequest, false, q.Unanswered(), "nobody could be asked (%s): %v", why, err)
 	}
-	in.say("answered (%s): %s", r.AnsweredBy, r.Option)
-	return result(HumanInputRequest, true, r, "answered by %s: %s", r.AnsweredBy, r.Option)
+	q.ID = id
+	in.say("nobody could be asked (%s): question %s waits for an answer: maestro answer %s OPTION", why, id, id)
+	return result(HumanInputRequest, false, q.Unanswered(), "question %s waits for an answer", id)
+}
+
+func now(in Input) time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
 }
 
 func plural(n int, suffix string) string {

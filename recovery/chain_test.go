@@ -277,13 +277,8 @@ func TestChainAskFails(t *testing.T) {
 		failureType string
 		want        string
 	}{
-		{name: "nobody to ask", want: "nobody can answer: no terminal, or $CI is set"},
 		{name: "timeout without default", want: "no answer in time, and the prompt test_failure has no default",
 			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) { return nil, escalate.ErrTimeout }},
-		{name: "terminal gone", want: escalate.ErrNoTerminal.Error(),
-			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
-				return nil, escalate.ErrNoTerminal
-			}},
 		{name: "a type without prompt", failureType: "mystery", want: "failure type mystery has no escalation prompt",
 			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
 				t.Errorf("asked %q for a type without a prompt", q.Issue)
@@ -307,6 +302,86 @@ func TestChainAskFails(t *testing.T) {
 			t.Errorf("%s: counted as a recovery", tt.name)
 		}
 	}
+}
+
+// Bug: maestro-run --on-failure ask with no terminal said nothing on
+// stderr. Nobody to ask ($CI, no terminal, the input closed at the prompt)
+// now says in one line what happened instead: the prompt's default, or the
+// question kept for maestro answer, with its id.
+func TestChainNobodyToAsk(t *testing.T) {
+	t.Parallel()
+	noTerminal := func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
+		return nil, escalate.ErrNoTerminal
+	}
+	closed := func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
+		q.ID = "q-asked" // asked, and logged, before the input closed
+		return nil, escalate.ErrInputClosed
+	}
+	withDefault, noDefault := defaultConfig(t), configWithout(t, "default = \"stop here\"\nrequire_justification = true", "require_justification = true")
+	tests := []struct {
+		name   string
+		config *catalog.Config
+		ask    func(q *escalate.Question, _ time.Duration) (*escalate.Record, error)
+		defer_ bool
+		say    string
+		want   string
+	}{
+		{name: "CI, default", config: withDefault, say: "maestro: nobody could be asked ($CI is set): took the prompt's default, stop here\n",
+			want: "nobody could be asked ($CI is set): the prompt's default, stop here"},
+		{name: "no terminal, default", config: withDefault, ask: noTerminal, say: "maestro: nobody could be asked (no terminal): took the prompt's default, stop here\n",
+			want: "nobody could be asked (no terminal): the prompt's default, stop here"},
+		{name: "input closed, default", config: withDefault, ask: closed, say: "(the input was closed at the prompt): took the prompt's default, stop here\n",
+			want: "nobody could be asked (the input was closed at the prompt): the prompt's default, stop here"},
+		{name: "no terminal, no default", config: noDefault, ask: noTerminal, defer_: true,
+			say: "maestro: nobody could be asked (no terminal): question q-kept waits for an answer: maestro answer q-kept OPTION\n", want: "question q-kept waits for an answer"},
+		{name: "no default, nowhere to keep it", config: noDefault, ask: noTerminal,
+			say: "maestro: nobody could be asked (no terminal), and the prompt has no default\n", want: "nobody could be asked (no terminal)"},
+	}
+	for _, tt := range tests {
+		in := failedRun(t, tt.config)
+		in.Ask = tt.ask
+		var progress strings.Builder
+		in.Progress = &progress
+		var answered *escalate.Record
+		var wasAsked bool
+		in.Answered = func(q *escalate.Question, r *escalate.Record, asked bool) { answered, wasAsked = r, asked }
+		if tt.defer_ {
+			in.Defer = func(q *escalate.Question, asked bool) (string, error) { return "q-kept", nil }
+		}
+		r := recovery.Chain(recovery.Policy{Ask: true}, in)[1]
+		if r.StrategyUsed != recovery.HumanInputRequest || r.Success || r.Message != tt.want || r.Recovered() {
+			t.Errorf("%s: Chain = %+v, want a failed %s: %q", tt.name, r, recovery.HumanInputRequest, tt.want)
+		}
+		if !strings.HasSuffix(progress.String(), tt.say) || strings.Count(progress.String(), "\n") != 1 {
+			t.Errorf("%s: said %q, want one line ending %q", tt.name, progress.String(), tt.say)
+		}
+		rec, _ := r.Details.(*escalate.Record)
+		switch {
+		case tt.config == withDefault && (answered == nil || answered.Option != "stop here" || answered.AnsweredBy != escalate.ByDefault || rec != answered):
+			t.Errorf("%s: answered %+v, details %+v; want the default, by default", tt.name, answered, r.Details)
+		case tt.config == withDefault && wasAsked != (tt.name == "input closed, default"):
+			t.Errorf("%s: asked = %v", tt.name, wasAsked)
+		case tt.config == noDefault && (answered != nil || rec == nil || rec.AnsweredAt != nil):
+			t.Errorf("%s: answered %+v, details %+v; want the question unanswered", tt.name, answered, r.Details)
+		}
+	}
+}
+
+// configWithout is the default catalog with old replaced by new.
+func configWithout(t *testing.T, old, new string) *catalog.Config {
+	t.Helper()
+	data, err := os.ReadFile("../recovery.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("recovery.toml lacks %q", old)
+	}
+	c, err := catalog.LoadDefault([]byte(strings.Replace(string(data), old, new, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func TestChainRollbackWithoutRepository(t *testing.T) {

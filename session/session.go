@@ -1,8 +1,11 @@
 // Package session keeps what happens in a session of work in its log: the
 // runs of maestro run, the questions asked and their answers. A log is
 // append-only, one JSON entry a line, in the local state directory:
-// sessions/<id>/log.jsonl. maestro session show sums it up, with the
-// checkpoints and rollbacks git holds for the session.
+// sessions/<id>/log.jsonl, rotated past MaxLogSize. maestro session show
+// sums it up, with the checkpoints and rollbacks git holds for the session.
+// The package also holds the rule that chooses the session a command works
+// in (Choose: flag, environment, the current session, default) and the
+// pruning of old sessions' logs (Prune).
 package session
 
 import (
@@ -55,6 +58,8 @@ type Run struct {
 type Log struct {
 	Dir string // the session's folder
 	ID  string
+	// MaxSize is the size past which the log rotates; 0 is MaxLogSize.
+	MaxSize int64
 }
 
 // Open returns the log of session id under the state directory.
@@ -82,25 +87,67 @@ func (l *Log) Append(e Entry) error {
 		}
 		err = state.Append(l.path(), e.clipped(limit))
 	}
+	if err == nil {
+		l.rotate()
+	}
 	return err
+}
+
+// MaxLogSize bounds a log file: past it, the log is renamed log.1.jsonl
+// (replacing the one before) and a new one begins, so that a session
+// that never ends (default, outside a repository, logs every maestro-run
+// forever) keeps at most twice this much, its newest entries.
+const MaxLogSize = 4 << 20
+
+func (l *Log) oldPath() string { return filepath.Join(l.Dir, "log.1.jsonl") }
+
+// rotate renames a log grown past MaxLogSize. It costs one lstat when
+// there is nothing to do. Under the log's lock, a writer waiting for it
+// with the old file open appends to log.1.jsonl, which is read too: no
+// entry is lost. Rotating is housekeeping: its failure fails no append.
+func (l *Log) rotate() {
+	limit := l.MaxSize
+	if limit <= 0 {
+		limit = MaxLogSize
+	}
+	if info, err := os.Lstat(l.path()); err != nil || info.Size() <= limit {
+		return
+	}
+	unlock, err := state.Lock(l.path())
+	if err != nil {
+		return
+	}
+	defer unlock()
+	if info, err := os.Lstat(l.path()); err == nil && info.Mode().IsRegular() && info.Size() > limit {
+		os.Rename(l.path(), l.oldPath())
+	}
 }
 
 // clipLimits are the sizes texts are clipped to, in turn, until the entry
 // fits.
 var clipLimits = []int{4 << 10, 256}
 
-// Entries reads the log, oldest first.
+// Entries reads the log, oldest first: what rotation kept of it, then
+// the log itself.
 func (l *Log) Entries() ([]Entry, error) {
 	var es []Entry
-	err := state.Read(l.path(), func(line []byte) error {
-		var e Entry
-		if err := json.Unmarshal(line, &e); err != nil {
-			return err
+	for _, p := range []string{l.oldPath(), l.path()} {
+		err := state.Read(p, func(line []byte) error {
+			var e Entry
+			if err := json.Unmarshal(line, &e); err != nil {
+				return err
+			}
+			es = append(es, e)
+			return nil
+		})
+		if err != nil {
+			return es, err
 		}
-		es = append(es, e)
-		return nil
-	})
-	return es, err
+	}
+	// A writer that had the log open when it was rotated put its entry
+	// in log.1.jsonl: by time, it is where it belongs.
+	sort.SliceStable(es, func(i, j int) bool { return es[i].Time.Before(es[j].Time) })
+	return es, nil
 }
 
 // Info is a session as maestro session start made it.
@@ -159,7 +206,10 @@ func List(stateDir string) ([]Info, error) {
 
 // Stats sum a session up.
 type Stats struct {
-	SessionID          string         `json:"session_id"`
+	SessionID string `json:"session_id"`
+	// ChosenBy is the rule that chose the session (ByFlag, ByEnv,
+	// ByCurrent, ByDefault), or "argument" when it was named.
+	ChosenBy           string         `json:"chosen_by,omitempty"`
 	Description        string         `json:"description"`
 	StartedAt          *time.Time     `json:"started_at"`
 	Runs               int            `json:"runs"`
@@ -171,6 +221,8 @@ type Stats struct {
 	Checkpoints        int            `json:"checkpoints"`
 	Rollbacks          int            `json:"rollbacks"`
 	Undos              int            `json:"undos"`
+	Redos              int            `json:"redos"`
+	Fetches            int            `json:"fetches"`
 	QuestionsAsked     int            `json:"questions_asked"`
 	QuestionsAnswered  int            `json:"questions_answered"`
 	ErrorRecoveryCount int            `json:"error_recovery_count"`

@@ -47,15 +47,24 @@ type Report struct {
 
 // Attempt is one run of the command.
 type Attempt struct {
-	Number          int                     `json:"number"`
-	ExitCode        int                     `json:"exit_code"`
-	Signal          *string                 `json:"signal"` // the signal that ended it
-	TimedOut        bool                    `json:"timed_out"`
-	StartedAt       time.Time               `json:"started_at"`
-	DurationSeconds float64                 `json:"duration_seconds"`
-	Classification  *catalog.Classification `json:"classification"`
+	Number          int                    `json:"number"`
+	ExitCode        int                    `json:"exit_code"`
+	Signal          *string                `json:"signal"` // the signal that ended it
+	TimedOut        bool                   `json:"timed_out"`
+	StartedAt       time.Time              `json:"started_at"`
+	DurationSeconds float64                `json:"duration_seconds"`
+	Classification  *AttemptClassification `json:"classification"`
 	// DelayBeforeNextSeconds is null when no attempt followed.
 	DelayBeforeNextSeconds *float64 `json:"delay_before_next_seconds"`
+}
+
+// AttemptClassification is an attempt's classification without the
+// failure type's approaches: the report gives them once, in the run's
+// classification, rather than again in every attempt.
+type AttemptClassification struct {
+	catalog.Classification
+	// Approaches, always empty, hides the embedded field's.
+	Approaches []catalog.Approach `json:"approaches,omitempty"`
 }
 
 func finalError(rep *Report) string {

@@ -28,6 +28,9 @@ type Options struct {
 	Progress io.Writer
 	// Color lets progress lines use colour.
 	Color bool
+	// Live says Progress is a terminal a person watches: the wait between
+	// attempts counts down in place on one line.
+	Live bool
 
 	// Reap makes maestro a child subreaper that collects the command's
 	// orphaned descendants, so a zombie never passes for a live process of
@@ -42,10 +45,12 @@ type Options struct {
 	// Signals.Guard): the run stops before the first attempt, and reports it.
 	Interrupted syscall.Signal
 
-	// After and Rand replace the clock of the backoff waits and the jitter's
-	// randomness in tests; nil means the real ones.
+	// After, Rand and Now replace the clock of the backoff waits, the
+	// jitter's randomness and the clock the countdown reads, in tests; nil
+	// means the real ones.
 	After func(time.Duration) <-chan time.Time
 	Rand  func() float64
+	Now   func() time.Time
 }
 
 // Interrupted is returned when a signal stopped the run; maestro ends with
@@ -160,7 +165,7 @@ func (r *runner) run() (*Report, error) {
 			rep.StopReason, err = StopError, cerr
 			break
 		}
-		a.Classification, rep.Classification = &class, &class
+		a.Classification, rep.Classification = &AttemptClassification{Classification: class}, &class
 		rep.Attempts = append(rep.Attempts, a)
 
 		stop, why, delay := r.decide(res, class, backoff, totalDeadline)
@@ -179,9 +184,8 @@ func (r *runner) run() (*Report, error) {
 		}
 		d := seconds(delay)
 		rep.Attempts[len(rep.Attempts)-1].DelayBeforeNextSeconds = &d
-		r.progress("%s %s %s; retrying in %s", r.attemptLabel(n), r.paint(yellow, "failed"), describeFailure(res, class), roundDelay(delay))
 		when = fmt.Sprintf("while waiting to retry after attempt %d/%d", n, policy.MaxAttempts)
-		if r.sleep(delay) {
+		if r.waitToRetry(fmt.Sprintf("%s %s %s; retrying in ", r.attemptLabel(n), r.paint(yellow, "failed"), describeFailure(res, class)), delay) {
 			rep.StopReason = StopInterrupted
 			break
 		}
@@ -276,31 +280,6 @@ func (r *runner) decide(res attemptResult, class catalog.Classification, backoff
 		return StopTotalTimeout, "the total timeout of " + catalog.FormatDuration(policy.TotalTimeout) + " ends before another", 0
 	}
 	return "", "", delay
-}
-
-// sleep waits d before the next attempt; it reports true when a signal came
-// first.
-func (r *runner) sleep(d time.Duration) bool {
-	after := r.opts.After
-	if after == nil {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		after = func(time.Duration) <-chan time.Time { return t.C }
-	}
-	c := after(d)
-	for {
-		select {
-		case <-c:
-			return false
-		case sig := <-r.signals.c:
-			switch sig {
-			case syscall.SIGWINCH:
-				continue
-			}
-			r.interrupted = sig
-			return true
-		}
-	}
 }
 
 func seconds(d time.Duration) float64 {

@@ -18,6 +18,19 @@ func IsTerminal(f *os.File) bool {
 	}) == nil
 }
 
+// termWidth is the number of columns of terminal f, 0 when unknown.
+func termWidth(f *os.File) int {
+	var cols int
+	_ = control(f, func(fd int) error {
+		ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ)
+		if err == nil {
+			cols = int(ws.Col)
+		}
+		return err
+	})
+	return cols
+}
+
 // openPTY opens a pseudo-terminal pair. golang.org/x/sys is used rather than
 // github.com/creack/pty because creack's Open goes through File.Fd, which
 // leaves the master blocking; maestro needs read deadlines on it to stop

@@ -12,6 +12,8 @@ import (
 // give the command a pseudo-terminal, so it answers false.
 func IsTerminal(f *os.File) bool { return false }
 
+func termWidth(f *os.File) int { return 0 }
+
 func openPTY() (master, slave *os.File, err error) {
 	return nil, nil, errors.New("pseudo-terminals are supported on Linux only")
 }

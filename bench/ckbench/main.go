@@ -307,6 +307,9 @@ func commits(args []string) error {
 	// -baseline: both repositories have a hook, -plain's being a previous
 	// build's; both must gain a checkpoint per commit.
 	baseline := fs.Bool("baseline", false, "-plain has a previous build's hook, not none")
+	// -floor: -hooked's hook only starts a program that does nothing: what
+	// any hook costs here, the least maestro's could.
+	floor := fs.Bool("floor", false, "-hooked's hook does nothing: no checkpoints, no goal")
 	fs.Parse(args)
 	if *plain == "" || *hooked == "" {
 		return fmt.Errorf("commits: -plain and -hooked are required")
@@ -378,11 +381,28 @@ func commits(args []string) error {
 	if *baseline {
 		names, ratioName = []string{"with the baseline's hook", "with this build's hook"}, "this build / baseline (medians)"
 	}
+	if *floor {
+		names, ratioName = []string{"without hook", "with a hook that runs true"}, "do-nothing hook / no hook (medians)"
+	}
 	for r, name := range names {
 		fmt.Printf("    %-*s %7d  %8.3f  %9.2f  %7.2f  %7.2f  %11s\n", w-2, name, s[r].n, s[r].total.Seconds(), ms(s[r].median), ms(s[r].p10), ms(s[r].p90), "+"+strconv.Itoa(gained[r]))
 	}
 	q := ms(s[1].median) / ms(s[0].median)
 	qt := s[1].total.Seconds() / s[0].total.Seconds()
+	k := *key + "."
+	values := []string{
+		fmt.Sprintf("%splain.median_ms=%.6f", k, ms(s[0].median)),
+		fmt.Sprintf("%shooked.median_ms=%.6f", k, ms(s[1].median)),
+		fmt.Sprintf("%splain.total_s=%.6f", k, s[0].total.Seconds()),
+		fmt.Sprintf("%shooked.total_s=%.6f", k, s[1].total.Seconds()),
+		fmt.Sprintf("%sratio=%.6f", k, q),
+	}
+	if *floor {
+		fmt.Printf("    %-*s %37.2fx  (totals %.2fx; + %.2f ms a commit)   no goal\n",
+			w-2, ratioName, q, qt, ms(s[1].median-s[0].median))
+		return kv.Append(*kvPath, append(values,
+			kv.Goal("hook", *label+": commit with a do-nothing hook / without (any hook's floor)", fmt.Sprintf("%.2fx", q), "none (info)", "-"))...)
+	}
 	fmt.Printf("    %-*s %37.2fx  (totals %.2fx; + %.2f ms a commit)   goal <= %.2fx: %s\n",
 		w-2, ratioName, q, qt, ms(s[1].median-s[0].median), *goalRatio, kv.YesNo(q <= *goalRatio))
 	wantPlain := 0
@@ -399,16 +419,10 @@ func commits(args []string) error {
 	if *baseline {
 		what = *label + ": commit with this build's hook / the baseline's"
 	}
-	k := *key + "."
-	return kv.Append(*kvPath,
-		fmt.Sprintf("%splain.median_ms=%.6f", k, ms(s[0].median)),
-		fmt.Sprintf("%shooked.median_ms=%.6f", k, ms(s[1].median)),
-		fmt.Sprintf("%splain.total_s=%.6f", k, s[0].total.Seconds()),
-		fmt.Sprintf("%shooked.total_s=%.6f", k, s[1].total.Seconds()),
-		fmt.Sprintf("%sratio=%.6f", k, q),
+	return kv.Append(*kvPath, append(values,
 		fmt.Sprintf("%scheckpoints=%d", k, gained[1]),
 		kv.Goal("hook", what, fmt.Sprintf("%.2fx", q), fmt.Sprintf("<= %.2fx", *goalRatio), kv.YesNo(q <= *goalRatio)),
-		kv.Goal("hook", *label+": new checkpoints after "+strconv.Itoa(*n)+" commits", strconv.Itoa(gained[1]), "= "+strconv.Itoa(*n)+" (check)", kv.YesNo(okCount)))
+		kv.Goal("hook", *label+": new checkpoints after "+strconv.Itoa(*n)+" commits", strconv.Itoa(gained[1]), "= "+strconv.Itoa(*n)+" (check)", kv.YesNo(okCount)))...)
 }
 
 // ---------------------------------------------------------------- scale

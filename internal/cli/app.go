@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/maestro-recovery/maestro/internal/nearest"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -45,12 +45,13 @@ func Run(args []string, defaultCatalog []byte) error {
 			e.askCommands(),
 			e.sessionCommands(),
 			e.hookCommands(),
-			[]*ucli.Command{e.configCommand(), versionCommand()}),
+			[]*ucli.Command{e.configCommand(), e.doctorCommand(), versionCommand()},
+			[]*ucli.Command{completionCommand(), manCommand(), completeCommand()}),
 		// urfave/cli would print its own messages and exit; maestro keeps one
 		// voice and lets main choose the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return usageError(ExitUsage, "", flagError(err))
+			return withFlagHint(err, usageError(ExitUsage, "", flagError(err)), commandFlags(nil))
 		},
 		Action: func(c *ucli.Context) error {
 			if !c.Args().Present() {
@@ -58,12 +59,20 @@ func Run(args []string, defaultCatalog []byte) error {
 			}
 			name := c.Args().First()
 			hint := []string{"see 'maestro --help' for the commands"}
-			if s := closest(name, c.App.VisibleCommands()); s != "" {
+			if s := nearest.Name(name, commandNames(c.App.VisibleCommands())); s != "" {
 				hint = append([]string{fmt.Sprintf("did you mean 'maestro %s'?", s)}, hint...)
 			}
 			return &Error{Code: ExitUsage, Err: fmt.Errorf("unknown command %q", name), Hint: hint}
 		},
 	}
+	if len(args) > 0 {
+		// Only the command named can fail to parse: the others are left
+		// as they are, which spares maestro-run's start the walk.
+		if cmd := findCommand(app.Commands, args[0]); cmd != nil {
+			suggestions([]*ucli.Command{cmd}, "")
+		}
+	}
+	args = interspersed(app.Commands, args)
 	err := app.Run(append([]string{"maestro"}, args...))
 	var own *Error
 	var status *Status
@@ -90,16 +99,88 @@ func flagError(err error) error {
 	return errors.New(msg)
 }
 
-func closest(name string, cmds []*ucli.Command) string {
+func commandNames(cmds []*ucli.Command) []string {
 	names := make([]string, 0, len(cmds))
 	for _, c := range cmds {
-		names = append(names, c.Name)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if strings.HasPrefix(n, name) || strings.HasPrefix(name, n) {
-			return n
+		if !c.Hidden {
+			names = append(names, c.Names()...)
 		}
 	}
-	return ""
+	return names
+}
+
+// flagNames are fs's names as the help shows them (--max-attempts, -q).
+func flagNames(fs []ucli.Flag) []string {
+	var names []string
+	for _, f := range fs {
+		if v, ok := f.(ucli.VisibleFlag); ok && !v.IsVisible() {
+			continue
+		}
+		for _, n := range f.Names() {
+			names = append(names, dashed(n))
+		}
+	}
+	return names
+}
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// withFlagHint adds to out, the usage error made of the flag package's
+// err, the flag of fs that an unknown flag was likely meant to be.
+func withFlagHint(err, out error, fs []ucli.Flag) error {
+	flag, unknown := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	var own *Error
+	if !unknown || !errors.As(out, &own) {
+		return out
+	}
+	if s := nearest.Name("--"+strings.TrimLeft(flag, "-"), flagNames(fs)); s != "" {
+		own.Hint = append([]string{fmt.Sprintf("did you mean %s?", s)}, own.Hint...)
+	}
+	return out
+}
+
+// suggestions gives every command under cmds, path its parent's ("session
+// "), a "did you mean" for an unknown flag, and every group (session,
+// config) one for an unknown subcommand. Each keeps its own exit code.
+func suggestions(cmds []*ucli.Command, path string) {
+	for _, cmd := range cmds {
+		if cmd.SkipFlagParsing {
+			continue
+		}
+		name := path + cmd.Name
+		onUsage := cmd.OnUsageError
+		cmd.OnUsageError = func(c *ucli.Context, err error, sub bool) error {
+			if onUsage != nil {
+				return withFlagHint(err, onUsage(c, err, sub), commandFlags(cmd))
+			}
+			return withFlagHint(err, usageError(ExitUsage, name, flagError(err)), commandFlags(cmd))
+		}
+		if len(cmd.Subcommands) == 0 {
+			continue
+		}
+		action := cmd.Action
+		cmd.Action = func(c *ucli.Context) error {
+			word := c.Args().First()
+			if c.Args().Present() && findCommand(cmd.Subcommands, word) == nil {
+				s := nearest.Name(word, commandNames(cmd.Subcommands))
+				if action == nil || s != "" {
+					hint := []string{fmt.Sprintf("see 'maestro %s --help' for its commands", name)}
+					if s != "" {
+						hint = append([]string{fmt.Sprintf("did you mean 'maestro %s %s'?", name, s)}, hint...)
+					}
+					return &Error{Code: ExitUsage, Err: fmt.Errorf("unknown command %q", name+" "+word), Hint: hint}
+				}
+			}
+			if action == nil {
+				return ucli.ShowSubcommandHelp(c)
+			}
+			return action(c)
+		}
+		suggestions(cmd.Subcommands, name+" ")
+	}
 }

@@ -41,9 +41,10 @@ numbered menu and reads the number or the option's text, asking again after an
 invalid answer, then a justification when one is required. It prints the
 chosen option. With no terminal, or $CI set, --no-tty decides at once: default
 (the default when there is one), fail, or defer (record the question, print
-its id; 'maestro answer' answers it, 'maestro ask --wait' waits for it). A
-timeout gives the default. Exit codes: 0 answered, 3 deferred, 4 timed out
-without a default, 5 nobody can answer, 1 failed, 2 usage.`,
+its id; 'maestro answer' answers it, 'maestro ask --wait' waits for it); so
+does Ctrl-D at the prompt. A timeout gives the default. Exit codes: 0
+answered, 3 deferred, 4 timed out without a default, 5 nobody can answer, 1
+failed, 2 usage.`,
 			Flags: []ucli.Flag{
 				sessionFlag(),
 				&ucli.StringFlag{Name: "issue", Usage: "the question"},
@@ -63,7 +64,8 @@ without a default, 5 nobody can answer, 1 failed, 2 usage.`,
 		{
 			Name:         "questions",
 			Usage:        "list the questions that wait for an answer",
-			UsageText:    "maestro questions [--session-id ID] [--json]",
+			UsageText:    "maestro questions [--session-id ID] [--json] [ID...]",
+			Description:  "Without an ID, the open questions. With IDs (each the id, or the start of it or of its random suffix), those questions, answered or not.",
 			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "session-id", Usage: "only this session's (default: every session's)"}, jsonFlag},
 			OnUsageError: commandUsageError("questions"),
 			Action:       e.questions,
@@ -72,6 +74,7 @@ without a default, 5 nobody can answer, 1 failed, 2 usage.`,
 			Name:         "answer",
 			Usage:        "answer a deferred question",
 			UsageText:    "maestro answer [--justification TEXT] [--json] ID OPTION",
+			Description:  "ID is the question's id, or the start of it or of its random suffix (4 characters at least).",
 			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "justification", Usage: "why"}, jsonFlag},
 			OnUsageError: commandUsageError("answer"),
 			Action:       e.answer,
@@ -178,6 +181,8 @@ func (e *env) ask(c *ucli.Context) error {
 	}
 	q.AskedAt = time.Now().UTC()
 
+	// Why nobody answers, when nobody does.
+	why := "nobody can answer here (no terminal, or $CI is set)"
 	if tty, err := escalate.OpenTerminal(os.Getenv); err == nil {
 		defer tty.Close()
 		q.ID = ids.New("q-", q.AskedAt)
@@ -185,42 +190,60 @@ func (e *env) ask(c *ucli.Context) error {
 		switch {
 		case errors.Is(err, escalate.ErrTimeout):
 			return &Error{Code: ExitAskTimedOut, Err: errors.New("no answer in time, and the question has no default"), Hint: []string{"give it a --default, the answer when nobody answers"}}
+		case errors.Is(err, escalate.ErrInputClosed):
+			// A person closed the input rather than answer: the policy
+			// for nobody decides, and says so where they look.
+			why = "nobody answered (the input was closed at the prompt with Ctrl-D)"
+			if policy == "default" && q.Default != "" {
+				fmt.Fprintf(tty, "  input closed: taking the default, %s\n", textsafe.Visible(q.Default))
+			}
 		case errors.Is(err, escalate.ErrNoTerminal):
-			// The terminal went away: as if there had been none.
+			why = "nobody can answer here (the terminal cannot be read)"
 		case err != nil:
 			return &Error{Code: ExitFailed, Err: err}
 		default:
 			return printRecord(c, r)
 		}
 	}
+	// The question is in the log once, with the id it was asked under.
+	asked := q.ID != ""
+	if !asked {
+		q.ID = ids.New("q-", q.AskedAt)
+	}
+	logQuestion := func() {
+		if !asked {
+			logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+		}
+	}
 
 	switch policy {
 	case "default":
 		if q.Default == "" {
-			q.ID = ids.New("q-", q.AskedAt)
-			logHuman(log, sessionlog.KindQuestion, q.Unanswered())
-			return &Error{Code: ExitNoHuman, Err: errors.New("nobody can answer here (no terminal, or $CI is set), and the question has no default"),
+			logQuestion()
+			return &Error{Code: ExitNoHuman, Err: errors.New(why + ", and the question has no default"),
 				Hint: []string{"give it a --default, or --no-tty defer to answer it later with maestro answer"}}
 		}
-		q.ID = ids.New("q-", q.AskedAt)
 		r := q.Answered(q.Default, "", escalate.ByDefault, time.Now())
-		logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+		logQuestion()
 		logHuman(log, sessionlog.KindAnswer, r)
 		return printRecord(c, r)
 	case "fail":
 		// Asked, and nobody could answer: that too is the session's history.
-		q.ID = ids.New("q-", q.AskedAt)
-		logHuman(log, sessionlog.KindQuestion, q.Unanswered())
-		return &Error{Code: ExitNoHuman, Err: errors.New("nobody can answer here: no terminal, or $CI is set"),
+		logQuestion()
+		because := ", and --no-tty is fail"
+		if q.Default == "" {
+			because = ", and the question has no default"
+		}
+		return &Error{Code: ExitNoHuman, Err: errors.New(why + because),
 			Hint: []string{"--no-tty defer records the question for 'maestro answer'; --default gives an answer when nobody can"}}
 	}
-	id, existing, err := store.Defer(q, func() string { return ids.New("q-", q.AskedAt) })
+	id, existing, err := store.Defer(q, func() string { return q.ID })
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
 	}
 	q.ID = id
 	if !existing {
-		logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+		logQuestion()
 	}
 	if c.Bool("json") {
 		if err := writeJSON(os.Stdout, q.Unanswered()); err != nil {
@@ -282,10 +305,48 @@ func (e *env) terminalAsker(session string) func(q *escalate.Question, timeout t
 	}
 }
 
-func (e *env) wait(c *ucli.Context, store *escalate.Store, id string, timeout time.Duration) error {
+// unaskedKeeper is how maestro run keeps a question nobody could be asked:
+// the default's answer in the session's log, or the question in the local
+// state for maestro answer.
+func unaskedKeeper(session string) (answered func(*escalate.Question, *escalate.Record, bool), deferred func(*escalate.Question, bool) (string, error)) {
+	answered = func(q *escalate.Question, r *escalate.Record, asked bool) {
+		dir, err := state.Dir(".", nil)
+		if err != nil {
+			printWarning(os.Stderr, "the answer is not in the session log", err)
+			return
+		}
+		log := sessionlog.Open(dir, session)
+		if !asked {
+			logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+		}
+		logHuman(log, sessionlog.KindAnswer, r)
+	}
+	deferred = func(q *escalate.Question, asked bool) (string, error) {
+		dir, err := state.Dir(".", nil)
+		if err != nil {
+			return "", err
+		}
+		id, existing, err := escalate.NewStore(dir).Defer(q, func() string { return q.ID })
+		if err != nil {
+			return "", err
+		}
+		q.ID = id
+		if !asked && !existing {
+			logHuman(sessionlog.Open(dir, session), sessionlog.KindQuestion, q.Unanswered())
+		}
+		return id, nil
+	}
+	return answered, deferred
+}
+
+func (e *env) wait(c *ucli.Context, store *escalate.Store, given string, timeout time.Duration) error {
+	id, err := findQuestion(store, given)
+	if err != nil {
+		return err
+	}
 	q, _, err := store.Get(id)
 	if errors.Is(err, escalate.ErrNoQuestion) {
-		return noQuestion(id)
+		return noQuestion(id, nil)
 	}
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
@@ -306,72 +367,135 @@ func (e *env) wait(c *ucli.Context, store *escalate.Store, id string, timeout ti
 }
 
 func (e *env) questions(c *ucli.Context) error {
-	if err := noArgs(c, "questions"); err != nil {
-		return err
-	}
 	dir, err := stateDir()
 	if err != nil {
 		return err
 	}
-	qs, err := escalate.NewStore(dir).Open()
-	if err != nil {
-		return &Error{Code: ExitFailed, Err: err}
-	}
-	if s := c.String("session-id"); s != "" {
-		var keep []escalate.Question
-		for _, q := range qs {
-			if q.SessionID == s {
-				keep = append(keep, q)
+	store := escalate.NewStore(dir)
+	// Each record is a question with its answer, if it has one yet.
+	var recs []*escalate.Record
+	if c.NArg() > 0 {
+		// The questions named, answered or not.
+		for _, given := range c.Args().Slice() {
+			id, err := findQuestion(store, given)
+			if err != nil {
+				return err
 			}
+			q, r, err := store.Get(id)
+			if err != nil {
+				return &Error{Code: ExitFailed, Err: err}
+			}
+			if r == nil {
+				r = q.Unanswered()
+			}
+			recs = append(recs, r)
 		}
-		qs = keep
-	}
-	if c.Bool("json") {
-		recs := []*escalate.Record{}
+	} else {
+		qs, err := store.Open()
+		if err != nil {
+			return &Error{Code: ExitFailed, Err: err}
+		}
 		for i := range qs {
 			recs = append(recs, qs[i].Unanswered())
 		}
+	}
+	if s := c.String("session-id"); s != "" {
+		var keep []*escalate.Record
+		for _, r := range recs {
+			if r.SessionID == s {
+				keep = append(keep, r)
+			}
+		}
+		recs = keep
+	}
+	if c.Bool("json") {
+		if recs == nil {
+			recs = []*escalate.Record{}
+		}
 		return writeJSON(os.Stdout, recs)
 	}
-	if len(qs) == 0 {
+	if len(recs) == 0 {
 		fmt.Fprintln(os.Stderr, "maestro: no question waits for an answer")
 		return nil
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tSESSION\tASKED\tQUESTION\tOPTIONS")
-	for _, q := range qs {
-		opts := make([]string, len(q.Options))
-		for i, o := range q.Options {
+	answers := c.NArg() > 0
+	header := "ID\tSESSION\tASKED\tQUESTION\tOPTIONS"
+	if answers {
+		header += "\tANSWER"
+	}
+	fmt.Fprintln(w, header)
+	for _, r := range recs {
+		opts := make([]string, len(r.Options))
+		for i, o := range r.Options {
 			opts[i] = fmt.Sprintf("%d) %s", i+1, textsafe.Visible(o))
-			if o == q.Default {
+			if o == r.Default {
 				opts[i] += " (default)"
 			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", textsafe.Visible(q.ID), textsafe.Visible(q.SessionID), q.AskedAt.Format(time.RFC3339),
-			textsafe.Visible(oneLine(q.Issue)), strings.Join(opts, "  "))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s", textsafe.Visible(r.ID), textsafe.Visible(r.SessionID), r.AskedAt.Format(time.RFC3339),
+			textsafe.Visible(oneLine(r.Issue)), strings.Join(opts, "  "))
+		if answers {
+			a := "-"
+			if r.AnsweredAt != nil {
+				a = textsafe.Visible(r.Option) + " (" + r.AnsweredBy + ")"
+			}
+			fmt.Fprintf(w, "\t%s", a)
+		}
+		fmt.Fprintln(w)
 	}
 	return w.Flush()
 }
 
-func noQuestion(id string) error {
-	return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: []string{"'maestro questions' lists the open ones"}}
+func noQuestion(id string, nearest []string) error {
+	var hint []string
+	if len(nearest) > 0 {
+		hint = append(hint, "nearest: "+strings.Join(nearest, ", "))
+	}
+	return &Error{Code: ExitFailed, Err: fmt.Errorf("no question %s", id), Hint: append(hint, "'maestro questions' lists the open ones")}
+}
+
+// findQuestion finds the question a command was given: its id, or the
+// start of its id or of its random suffix.
+func findQuestion(store *escalate.Store, given string) (string, error) {
+	id, err := store.Resolve(given)
+	var unknown *ids.UnknownError
+	var ambiguous *ids.AmbiguousError
+	switch {
+	case errors.As(err, &unknown):
+		return "", noQuestion(given, unknown.Nearest)
+	case errors.As(err, &ambiguous):
+		names := ambiguous.Candidates
+		if len(names) > 10 {
+			names = append(names[:10:10], fmt.Sprintf("and %d more", len(ambiguous.Candidates)-10))
+		}
+		return "", &Error{Code: ExitUsage, Err: fmt.Errorf("%s names %d questions: %s", given, len(ambiguous.Candidates), strings.Join(names, ", ")),
+			Hint: []string{"give more of the id"}}
+	case err != nil:
+		return "", &Error{Code: ExitFailed, Err: err}
+	}
+	return id, nil
 }
 
 func (e *env) answer(c *ucli.Context) error {
 	if c.NArg() != 2 {
 		return usageError(ExitUsage, "answer", errors.New("give the question's id and the option: maestro answer ID OPTION"))
 	}
-	id, option := c.Args().Get(0), c.Args().Get(1)
+	given, option := c.Args().Get(0), c.Args().Get(1)
 	dir, err := stateDir()
 	if err != nil {
 		return err
 	}
 	store := escalate.NewStore(dir)
+	id, err := findQuestion(store, given)
+	if err != nil {
+		return err
+	}
 	r, err := store.Answer(id, option, c.String("justification"), escalate.ByAsync)
 	var bad *escalate.AnswerError
 	switch {
 	case errors.Is(err, escalate.ErrNoQuestion):
-		return noQuestion(id)
+		return noQuestion(id, nil)
 	case errors.Is(err, escalate.ErrAnswered):
 		return &Error{Code: ExitFailed, Err: fmt.Errorf("question %s is answered already: %s (by %s)", id, r.Option, r.AnsweredBy)}
 	case errors.As(err, &bad):

@@ -115,11 +115,7 @@ func oneArg(c *ucli.Context, cmd, what string) (string, error) {
 	case 0:
 		return "", usageError(ExitUsage, cmd, fmt.Errorf("missing the %s", what))
 	}
-	extra := c.Args().Get(1)
-	if strings.HasPrefix(extra, "-") {
-		return "", usageError(ExitUsage, cmd, fmt.Errorf("flag %s after the %s: flags go before it", extra, what))
-	}
-	return "", usageError(ExitUsage, cmd, fmt.Errorf("unexpected argument %q", extra))
+	return "", usageError(ExitUsage, cmd, fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
 }
 
 func noArgs(c *ucli.Context, cmd string) error {
@@ -194,6 +190,9 @@ func (e *env) list(c *ucli.Context) error {
 		session = sessionID(c)
 		if err := checkpoint.ValidateID("session id", session); err != nil {
 			return storeError("list", err)
+		}
+		if err := checkSession("list", session, nil); err != nil {
+			return err
 		}
 	}
 	typ := ""

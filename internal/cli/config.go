@@ -190,6 +190,12 @@ type checkpointsJSON struct {
 	OlderThan    *string `json:"older_than"`
 }
 
+type sessionsJSON struct {
+	Source    string  `json:"source"`
+	Keep      int     `json:"keep"`
+	OlderThan *string `json:"older_than"`
+}
+
 func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule, prompts map[string]catalog.Prompt) any {
 	r := cfg.Retry
 	fd := catalog.FormatDuration
@@ -217,6 +223,8 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Files        []configFileJSON               `json:"files"`
 		Retry        retryJSON                      `json:"retry"`
 		Checkpoints  checkpointsJSON                `json:"checkpoints"`
+		Sessions     sessionsJSON                   `json:"sessions"`
+		Share        map[string]any                 `json:"share"`
 		FailureTypes map[string]catalog.FailureType `json:"failure_types"`
 		Prompts      map[string]promptJSON          `json:"prompts"`
 		Rules        []catalog.Rule                 `json:"rules"`
@@ -224,6 +232,8 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Files:       files,
 		Checkpoints: checkpointsJSON{Source: cfg.CheckpointsSource.String(), AutoOnCommit: cp.AutoOnCommit, DefaultType: cp.DefaultType, Keep: cp.Keep, OlderThan: opt(cp.OlderThan)},
 		Prompts:     pm,
+		Share:       map[string]any{"source": cfg.ShareSource.String(), "never_push": cfg.Share.NeverPush},
+		Sessions:    sessionsJSON{Source: cfg.SessionsSource.String(), Keep: cfg.Sessions.Keep, OlderThan: opt(cfg.Sessions.OlderThan)},
 		Retry: retryJSON{
 			Source:          cfg.RetrySource.String(),
 			MaxAttempts:     r.MaxAttempts,
@@ -274,6 +284,13 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 	if cp.OlderThan > 0 {
 		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(cp.OlderThan)))
 	}
+	ss := cfg.Sessions
+	fmt.Fprintf(w, "\n# from: %s\n[sessions]\nkeep = %d\n", textsafe.Visible(cfg.SessionsSource.String()), ss.Keep)
+	if ss.OlderThan > 0 {
+		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(ss.OlderThan)))
+	}
+	// [share] adds up: the built-in list, then every file's patterns.
+	fmt.Fprintf(w, "\n# from: %s, and every file with [share]\n[share]\nnever_push = %s\n", textsafe.Visible(cfg.ShareSource.String()), tomlArray(cfg.Share.NeverPush))
 	names := make([]string, 0, len(prompts))
 	for name := range prompts {
 		names = append(names, name)

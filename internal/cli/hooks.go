@@ -3,12 +3,16 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/hooks"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -35,16 +39,6 @@ runs after maestro's. Running it again changes nothing.`,
 			OnUsageError: commandUsageError("uninstall"),
 			Action:       func(c *ucli.Context) error { return e.installHooks(c, false) },
 		},
-		{
-			Name:      "hook",
-			Usage:     "what the installed git hooks run",
-			UsageText: "maestro hook post-commit | maestro hook post-rewrite (amend|rebase)",
-			Hidden:    true,
-			// A hook never blocks or breaks a commit: every failure is one
-			// warning line and exit 0.
-			SkipFlagParsing: true,
-			Action:          e.hook,
-		},
 	}
 }
 
@@ -66,7 +60,10 @@ func (e *env) installHooks(c *ucli.Context, install bool) error {
 	}
 	var done []string
 	if install {
-		done, err = hooks.Install(dir)
+		var program string
+		if program, err = hookProgram(); err == nil {
+			done, err = hooks.Install(dir, program)
+		}
 		if err == nil {
 			// The hooks checkpoint the commits made from now on, not
 			// those before.
@@ -87,50 +84,99 @@ func (e *env) installHooks(c *ucli.Context, install bool) error {
 	return nil
 }
 
-// hook makes the checkpoints of the commits just made. It never fails:
-// what goes wrong is one warning line on stderr, and the commit stands.
-func (e *env) hook(c *ucli.Context) error {
-	args := c.Args().Slice()
-	warn := func(format string, a ...any) error {
-		// What fails may quote a commit, a path or git's stderr.
-		fmt.Fprintf(os.Stderr, "maestro: warning: no checkpoint of this commit: %s\n", textsafe.Visible(fmt.Sprintf(format, a...)))
-		return nil
+// hookProgram is the full path the hooks run maestro by: this binary,
+// under the name PATH finds it by when that is the same file (a stable
+// name such as /usr/local/bin/maestro, rather than where a package
+// manager keeps this version).
+func hookProgram() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("cannot tell where maestro is, for the hooks to run it: %w", err)
 	}
+	info, err := os.Stat(exe)
+	if err != nil {
+		return "", err
+	}
+	if p, err := exec.LookPath("maestro"); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			if pi, err := os.Stat(abs); err == nil && os.SameFile(info, pi) {
+				return abs, nil
+			}
+		}
+	}
+	return exe, nil
+}
+
+// Hook is what git runs for maestro's hooks, before and without the
+// command line's parsing (main sends "maestro hook ..." here): it makes
+// the checkpoints of the commits just made, then runs the hook it chains.
+// args is the hook's path, as git gave it to the hook (the v2 hook: its
+// first line is "#!MAESTRO hook", or a shell shim that execs the same),
+// then git's arguments; or the hook's name (the v1 shim, which runs the
+// chained hook itself). It never fails: what goes wrong is one warning
+// line on stderr, and the commit stands. It never reads stdin, which is
+// post-rewrite's list of rewritten commits, for the chained hook.
+func Hook(args []string, defaultCatalog []byte) int {
 	if len(args) == 0 {
-		return warn("'maestro hook' needs the hook's name")
+		hookWarn("'maestro hook' needs the hook's name")
+		return 0
 	}
-	source := args[0]
+	path, name := args[0], filepath.Base(args[0])
+	makeHookCheckpoints(name, args[1:], defaultCatalog)
+	if path == name {
+		return 0
+	}
+	chained := path + hooks.ChainedSuffix
+	if info, err := os.Stat(chained); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+		return 0 // as git, and the v1 shim, skip one that cannot run
+	}
+	err := syscall.Exec(chained, append([]string{chained}, args[1:]...), os.Environ())
+	fmt.Fprintf(os.Stderr, "maestro: warning: the hook maestro keeps at %s did not run: %s\n", textsafe.Visible(chained), textsafe.Visible(err.Error()))
+	return 0
+}
+
+func hookWarn(format string, a ...any) {
+	// What fails may quote a commit, a path or git's stderr.
+	fmt.Fprintf(os.Stderr, "maestro: warning: no checkpoint of this commit: %s\n", textsafe.Visible(fmt.Sprintf(format, a...)))
+}
+
+// makeHookCheckpoints makes the checkpoints of the commits just made.
+func makeHookCheckpoints(source string, args []string, defaultCatalog []byte) {
 	switch {
 	case source == "post-commit":
-	case source == "post-rewrite" && len(args) > 1 && args[1] == "rebase":
+	case source == "post-rewrite" && len(args) > 0 && args[0] == "rebase":
 	case source == "post-rewrite":
-		return nil // an amend: post-commit has made its checkpoint
+		return // an amend: post-commit has made its checkpoint
 	default:
-		return warn("unknown hook %q", source)
+		hookWarn("unknown hook %q", source)
+		return
 	}
 	// First of all, before HEAD can move on: where HEAD is, for when its
 	// reflog cannot say which commits were made (files only, no git).
 	s, err := checkpoint.OpenHook(".")
 	if err != nil {
-		return warn("%v", err)
+		hookWarn("%v", err)
+		return
 	}
 	o := checkpoint.HookOptions{Source: source, Head: s.Repo().HeadFromFiles()}
-	cfg, err := catalog.Load(catalog.Options{Default: e.defaultCatalog})
+	cfg, err := catalog.Load(catalog.Options{Default: defaultCatalog})
 	if err != nil {
-		return warn("%v", err)
+		hookWarn("%v", err)
+		return
 	}
 	// The commits of a rebase or a cherry-pick sequence, made one by one,
 	// are checkpointed once, when it ends (post-rewrite); with checkpoints
 	// off, none is. Either way they are taken as seen, so that a later
 	// hook does not catch them up.
 	o.Skip = !cfg.Checkpoints.AutoOnCommit || source == "post-commit" && s.InSequence()
-	o.SessionID = "default"
-	if v := os.Getenv("MAESTRO_SESSION_ID"); v != "" {
-		o.SessionID = v
+	// The session rule of every command, which reads files only.
+	ch, err := sessionlog.Choose("", false, nil)
+	if err != nil {
+		printWarning(os.Stderr, "checkpoint in session default", err)
 	}
+	o.SessionID = ch.ID
 	o.Phase, o.Type, o.DefaultType = os.Getenv("MAESTRO_PHASE"), os.Getenv("MAESTRO_CHECKPOINT_TYPE"), cfg.Checkpoints.DefaultType
 	if _, err := s.CreateForCommits(o); err != nil {
-		return warn("%s", strings.TrimSpace(err.Error()))
+		hookWarn("%s", strings.TrimSpace(err.Error()))
 	}
-	return nil
 }

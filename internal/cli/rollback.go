@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +21,8 @@ func (e *env) rollbackCommands() []*ucli.Command {
 			Usage:     "return the working tree, index and branch to a checkpoint, recording what was there",
 			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run] [--force] [--json]",
 			Description: `Without --checkpoint-id, the newest checkpoint of the session (of the type
-given by --type) made here, never a fetched one: a fetched checkpoint is taken
+given by --type) made here on the current branch (at a detached HEAD, or with
+--force, on any branch), never a fetched one: a fetched checkpoint is taken
 only by its full name, --checkpoint-id REMOTE/SESSION/CHECKPOINT-ID. Before it changes anything, the current state (HEAD, branch,
 index, tracked changes, untracked files) is recorded, so 'git maestro undo'
 can restore it byte for byte. Ignored files and nested repositories are never
@@ -31,6 +33,7 @@ bisect, and for a checkpoint made on another branch unless --force.`,
 				&ucli.StringFlag{Name: "checkpoint-id", Usage: "the checkpoint `CP`: an id of the session, or REMOTE/SESSION/ID for a fetched one"},
 				&ucli.StringFlag{Name: "type", Usage: "the newest checkpoint of this type"},
 				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be restored, removed and left alone; change nothing"},
+				&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "with --dry-run, every ignored file and folder git lists, not one line per folder of ignored files"},
 				&ucli.BoolFlag{Name: "force", Usage: "roll back to a checkpoint made on another branch (the current branch moves)"},
 				jsonFlag,
 			},
@@ -39,10 +42,21 @@ bisect, and for a checkpoint made on another branch unless --force.`,
 		},
 		{
 			Name:      "undo",
-			Usage:     "return to the state before the last rollback (or undo) of the session",
-			UsageText: "maestro undo [--session-id ID] [--dry-run] [--force] [--json]",
+			Usage:     "take back the newest rollback, prune or fetch not taken back yet; again to walk further back",
+			UsageText: "maestro undo [--session-id ID] [--to EVENT | --redo] [--dry-run] [--force] [--json]",
+			Description: `Returns to the state recorded before an operation, byte for byte: HEAD,
+branch, index, files, and the checkpoints and fetched refs it changed.
+Repeated, undo walks back one operation at a time, as 'jj undo' does; --redo
+goes forward again, until a new operation ends the chain. Without --session-id
+the newest operation of any session; with it, that session's. --to EVENT
+takes back EVENT and everything after it ('maestro events' lists them; any
+unique prefix or suffix of an id will do); checkpoints made since stay, and
+--to a checkpoint id removes that checkpoint (redo puts it back). An undo is
+itself recorded, so nothing is ever lost.`,
 			Flags: []ucli.Flag{
-				sessionFlag(),
+				&ucli.StringFlag{Name: "session-id", Usage: "take back an operation of session `ID` (default: of any session)"},
+				&ucli.StringFlag{Name: "to", Usage: "return to the state before `EVENT` (an event or checkpoint id, or a unique prefix or suffix)"},
+				&ucli.BoolFlag{Name: "redo", Usage: "take back the last undo"},
 				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would change; change nothing"},
 				&ucli.BoolFlag{Name: "force", Usage: "undo even though HEAD moved since (what is there now is recorded first)"},
 				jsonFlag,
@@ -50,6 +64,7 @@ bisect, and for a checkpoint made on another branch unless --force.`,
 			OnUsageError: commandUsageError("undo"),
 			Action:       e.undo,
 		},
+		e.eventsCommand(),
 	}
 }
 
@@ -65,6 +80,9 @@ func (e *env) rollback(c *ucli.Context) error {
 		return err
 	}
 	session := sessionID(c)
+	if err := checkSession("rollback", session, s); err != nil && !strings.Contains(c.String("checkpoint-id"), "/") {
+		return err
+	}
 	res, err := s.Rollback(checkpoint.RollbackOptions{
 		SessionID:    session,
 		CheckpointID: c.String("checkpoint-id"),
@@ -98,20 +116,50 @@ func (e *env) undo(c *ucli.Context) error {
 	if err := noArgs(c, "undo"); err != nil {
 		return err
 	}
+	if c.IsSet("to") && c.Bool("redo") {
+		return usageError(ExitUsage, "undo", errors.New("--to and --redo contradict each other"))
+	}
+	if c.IsSet("to") && c.String("to") == "" {
+		return usageError(ExitUsage, "undo", errors.New("--to needs an event id ('maestro events' lists them)"))
+	}
 	s, err := openStore("undo")
 	if err != nil {
 		return err
 	}
-	session := sessionID(c)
-	res, err := s.Undo(session, c.Bool("dry-run"), c.Bool("force"))
+	// Only --session-id narrows what is taken back: the session of the
+	// environment is where the undo is recorded.
+	session, only := sessionID(c), ""
+	if c.IsSet("session-id") {
+		only = session
+		if err := checkSession("undo", only, s); err != nil {
+			return err
+		}
+	}
+	res, err := s.UndoWith(checkpoint.UndoOptions{SessionID: session, Only: only, To: c.String("to"), Redo: c.Bool("redo"), DryRun: c.Bool("dry-run"), Force: c.Bool("force")})
 	if err != nil {
 		return storeError("undo", err)
 	}
-	msg := "undid " + res.Undoes
-	if res.DryRun {
-		msg = "would undo " + res.Undoes
+	return report(c, "rollback_to_checkpoint", undoMessage(res), session, res)
+}
+
+// undoMessage says which operation an undo or redo took back.
+func undoMessage(res *checkpoint.Result) string {
+	what := ""
+	if res.Target != nil {
+		what = fmt.Sprintf(", %s (session %s)", strings.TrimSpace(describeOp(res.Target)), res.Target.SessionID)
 	}
-	return report(c, "rollback_to_checkpoint", msg, session, res)
+	verb, id := "undid ", res.Undoes
+	switch {
+	case res.Redoes != "":
+		verb, id = "redid: took back the undo ", res.Redoes
+	case len(res.Undone) > 1:
+		verb = "undid everything from "
+		what += fmt.Sprintf(" on: %d operations", len(res.Undone))
+	}
+	if res.DryRun {
+		verb = "would " + strings.Replace(strings.Replace(verb, "undid", "undo", 1), "redid", "redo", 1)
+	}
+	return textsafe.Visible(verb + id + what)
 }
 
 // report prints what a rollback or undo changed, and how to take it back.
@@ -133,16 +181,73 @@ func report(c *ucli.Context, strategy, msg, session string, res *checkpoint.Resu
 	case res.HeadBefore != res.HeadAfter:
 		fmt.Fprintf(w, "  %s %s from %s to %s\n", headName(res.BranchBefore), verb("moved", "would move"), short(res.HeadBefore), short(res.HeadAfter))
 	}
+	printRefs(w, res)
+	refsOnly := len(res.Refs) > 0 && len(res.Restored)+len(res.Removed) == 0 && res.HeadBefore == res.HeadAfter && res.BranchBefore == res.BranchAfter
+	if res.DryRun && refsOnly {
+		return nil
+	}
 	if res.DryRun {
 		printPaths(w, "would restore", res.Restored)
 		printPaths(w, "would remove", res.Removed)
-		printPaths(w, "left alone (ignored)", res.LeftAlone)
+		if c.Bool("verbose") {
+			printPaths(w, "left alone (ignored)", res.LeftAlone)
+			return nil
+		}
+		var files []string
+		for _, p := range res.LeftAlone {
+			if !slices.ContainsFunc(res.LeftAloneFolders, func(f checkpoint.IgnoredFolder) bool { return strings.HasPrefix(p, f.Path) }) {
+				files = append(files, p)
+			}
+		}
+		for _, f := range res.LeftAloneFolders {
+			fmt.Fprintf(w, "  left alone (ignored): %s (%d file%s)\n", textsafe.Visible(f.Path), f.Files, plural(f.Files))
+		}
+		if len(res.LeftAloneFolders) == 0 || len(files) > 0 {
+			printPaths(w, "left alone (ignored)", files)
+		}
 		return nil
 	}
-	fmt.Fprintf(w, "  restored %d file%s, removed %d; ignored files were left alone\n",
-		len(res.Restored), plural(len(res.Restored)), len(res.Removed))
-	fmt.Fprintf(w, "take it back with: git maestro undo --session-id %s\n", session)
+	if !refsOnly {
+		fmt.Fprintf(w, "  restored %d file%s, removed %d; ignored files were left alone\n",
+			len(res.Restored), plural(len(res.Restored)), len(res.Removed))
+	}
+	switch {
+	case res.Checkpoint != nil:
+		fmt.Fprintf(w, "take it back with: git maestro undo --session-id %s\n", session)
+	case res.Redoes != "":
+		fmt.Fprintln(w, "take it back with: git maestro undo")
+	default:
+		fmt.Fprintln(w, "take it back with: git maestro undo --redo; walk further back with: git maestro undo")
+	}
 	return nil
+}
+
+// printRefs says which checkpoints and fetched refs an undo puts back.
+func printRefs(w io.Writer, res *checkpoint.Result) {
+	fetched := 0
+	for _, r := range res.Refs {
+		id, ok := strings.CutPrefix(r.Ref, checkpoint.RefRoot+"checkpoints/")
+		switch {
+		case strings.HasPrefix(r.Ref, checkpoint.RefRoot+"remotes/"):
+			fetched++
+		case !ok:
+		case r.New == "" && res.DryRun:
+			fmt.Fprintf(w, "  would remove checkpoint %s\n", textsafe.Visible(id))
+		case r.New == "":
+			fmt.Fprintf(w, "  removed checkpoint %s\n", textsafe.Visible(id))
+		case res.DryRun:
+			fmt.Fprintf(w, "  would put back checkpoint %s\n", textsafe.Visible(id))
+		default:
+			fmt.Fprintf(w, "  put back checkpoint %s\n", textsafe.Visible(id))
+		}
+	}
+	if fetched > 0 {
+		verb := "took back"
+		if res.DryRun {
+			verb = "would take back"
+		}
+		fmt.Fprintf(w, "  %s %d fetched ref%s\n", verb, fetched, plural(fetched))
+	}
 }
 
 func printPaths(w io.Writer, what string, paths []string) {

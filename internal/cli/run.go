@@ -67,7 +67,7 @@ defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`
 			&ucli.StringFlag{Name: "config", Destination: &f.config, Usage: "read `FILE` first, before the other configuration files"},
 			&ucli.StringFlag{Name: "on-failure", Destination: &f.onFailure, Value: "suggest", Usage: "once retrying is over, `POLICY`: none, or suggest (the failure type's approaches), rollback (to a checkpoint), ask (a person), comma-separated"},
 			&ucli.BoolFlag{Name: "checkpoint", Destination: &f.checkpoint, Usage: "make a pre_risky_operation checkpoint before the first attempt (the one --on-failure rollback returns to)"},
-			&ucli.StringFlag{Name: "session-id", Destination: &f.sessionID, Usage: "the session the run is logged in (default: $MAESTRO_SESSION_ID, else \"default\")"},
+			&ucli.StringFlag{Name: "session-id", Destination: &f.sessionID, Usage: "the session the run is logged in (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"},
 		),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageError(ExitRunFailed, "run", flagError(err))
@@ -177,11 +177,17 @@ func (e *env) run(f *runFlags, args []string) error {
 	}
 	if !f.quiet {
 		opts.Progress = os.Stderr
-		opts.Color = os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && wrapper.IsTerminal(os.Stderr)
+		opts.Live = os.Getenv("TERM") != "dumb" && wrapper.IsTerminal(os.Stderr)
+		opts.Color = os.Getenv("NO_COLOR") == "" && opts.Live
 	}
 	rep, runErr := wrapper.Run(opts)
 	var intr *wrapper.Interrupted
 	var start *wrapper.StartError
+	if errors.As(runErr, &start) {
+		// What went wrong comes first, then what to do about it: the
+		// approaches the chain prints follow the error, not precede it.
+		PrintError(os.Stderr, start)
+	}
 	in := recovery.Input{
 		Outcome:        rep.Outcome,
 		AttemptsMade:   rep.AttemptsMade,
@@ -195,6 +201,7 @@ func (e *env) run(f *runFlags, args []string) error {
 	}
 	if onFailure.Ask {
 		in.Ask = e.terminalAsker(session)
+		in.Answered, in.Defer = unaskedKeeper(session)
 	}
 	results := recovery.Chain(onFailure, in)
 	if results == nil {
@@ -213,8 +220,8 @@ func (e *env) run(f *runFlags, args []string) error {
 	switch {
 	case errors.As(runErr, &intr):
 		return &Status{Code: rep.ExitCode, Signal: intr.Signal}
-	case errors.As(runErr, &start):
-		return &Error{Code: start.Code, Err: start}
+	case start != nil:
+		return &Status{Code: start.Code}
 	case runErr != nil:
 		return runFailed(runErr)
 	case rep.ExitCode != 0:

@@ -1,15 +1,33 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"os"
+	"strings"
+	"sync"
 
+	"github.com/maestro-recovery/maestro/checkpoint"
+	"github.com/maestro-recovery/maestro/internal/git"
+	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
 
-// sessionFlag is --session-id: the flag, else $MAESTRO_SESSION_ID (when
-// not empty), else "default".
+// sessionFlag is --session-id. Without it the session is
+// $MAESTRO_SESSION_ID (when not empty), else the current session
+// (maestro session start/switch), else "default": sessionlog.Choose.
 func sessionFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{Name: "session-id", Usage: "the session (default: $MAESTRO_SESSION_ID, else \"default\")"}
+	return &ucli.StringFlag{Name: "session-id", Usage: "the session (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"}
+}
+
+// sessionChoice is the session a command works in and the rule that
+// chose it. A current-session file maestro cannot use is an error.
+func sessionChoice(c *ucli.Context) (sessionlog.Choice, error) {
+	ch, err := sessionlog.Choose(c.String("session-id"), c.IsSet("session-id"), nil)
+	if err != nil {
+		return ch, &Error{Code: ExitFailed, Err: err, Hint: hintsOf(err)}
+	}
+	return ch, nil
 }
 
 func sessionID(c *ucli.Context) string {
@@ -17,13 +35,87 @@ func sessionID(c *ucli.Context) string {
 }
 
 // sessionOr is the session a command works in: flag when it was given,
-// else $MAESTRO_SESSION_ID, else "default".
+// else $MAESTRO_SESSION_ID, else the current session, else "default".
+// A current-session file maestro cannot use (hand-edited, planted) is
+// warned about and the command goes on in default: it never becomes a ref
+// or an argument.
 func sessionOr(flag string, given bool) string {
-	if given {
-		return flag
+	ch, err := sessionlog.Choose(flag, given, nil)
+	if err != nil {
+		warnCurrentOnce.Do(func() { printWarning(os.Stderr, "working in session default", err) })
 	}
-	if s := os.Getenv("MAESTRO_SESSION_ID"); s != "" {
-		return s
+	return ch.ID
+}
+
+var warnCurrentOnce sync.Once
+
+func hintsOf(err error) []string {
+	var h hinter
+	if errors.As(err, &h) {
+		return h.Hints()
 	}
-	return "default"
+	return nil
+}
+
+// checkSession refuses a session this repository (or, outside one, the
+// local state) knows nothing of, naming the nearest ids: a typo in
+// --session-id or $MAESTRO_SESSION_ID would otherwise show an empty
+// session, or roll back nothing. A session is known when it has a log in
+// the local state or a checkpoint, record or event ref, made here or
+// fetched; default always is. store may be nil: it is opened when in a repository.
+// Commands that create (checkpoint, run, ask) do not call it: a new id is
+// how a session begins.
+func checkSession(cmd, id string, store *checkpoint.Store) error {
+	if err := checkpoint.ValidateID("session id", id); err != nil {
+		return usageError(ExitUsage, cmd, err)
+	}
+	if id == sessionlog.Default {
+		return nil
+	}
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	if sessionlog.HasLog(dir, id) {
+		return nil
+	}
+	infos, err := sessionlog.List(dir)
+	if err != nil {
+		return &Error{Code: ExitFailed, Err: err, Hint: hintsOf(err)}
+	}
+	known := []string{sessionlog.Default}
+	for _, i := range infos {
+		known = append(known, i.ID)
+	}
+	if store == nil {
+		s, err := checkpoint.Open(".")
+		if err != nil && !errors.Is(err, git.ErrNotRepo) {
+			return storeError(cmd, err)
+		}
+		store = s
+	}
+	if store != nil {
+		refs, err := store.Repo().Refs(checkpoint.RefRoot)
+		if err != nil {
+			return storeError(cmd, err)
+		}
+		for _, r := range refs {
+			parts := strings.Split(strings.TrimPrefix(r.Name, checkpoint.RefRoot), "/")
+			if len(parts) == 5 && parts[0] == "remotes" {
+				parts = parts[2:] // fetched: known, and listed apart
+			}
+			if len(parts) != 3 || parts[0] != "checkpoints" && parts[0] != "records" && parts[0] != "events" {
+				continue
+			}
+			if parts[1] == id {
+				return nil
+			}
+			if checkpoint.ValidateID("session id", parts[1]) == nil {
+				known = append(known, parts[1])
+			}
+		}
+	}
+	return &Error{Code: ExitFailed, Err: fmt.Errorf("no session %q here", id), Hint: []string{
+		"nearest: " + strings.Join(sessionlog.Nearest(id, known, 3), ", "),
+		"'maestro session list' lists them; a session is known once it has a log or a checkpoint"}}
 }

@@ -76,10 +76,10 @@ func Open(dir string) (*Repo, error) {
 // top of the working tree, so its git directory is ./.git, or the one a
 // .git file names (a linked worktree, a submodule); reading that saves the
 // hook, which runs on every commit, a git process. Anything else (GIT_DIR
-// set, no .git here) goes through Open. CommonDir and IndexFile are left
-// empty: the hook needs neither.
+// naming another directory, GIT_WORK_TREE set, no .git here) goes through
+// Open. CommonDir and IndexFile are left empty: the hook needs neither.
 func OpenHook(dir string) (*Repo, error) {
-	if os.Getenv("GIT_DIR") != "" || os.Getenv("GIT_WORK_TREE") != "" {
+	if os.Getenv("GIT_WORK_TREE") != "" {
 		return Open(dir)
 	}
 	top, err := filepath.Abs(dir)
@@ -92,6 +92,9 @@ func OpenHook(dir string) (*Repo, error) {
 	case err != nil:
 		return Open(dir)
 	case info.IsDir():
+		if env := os.Getenv("GIT_DIR"); env != "" && env != dotgit {
+			return Open(dir)
+		}
 		return &Repo{TopLevel: top, GitDir: dotgit}, nil
 	}
 	data, err := os.ReadFile(dotgit)
@@ -102,7 +105,12 @@ func OpenHook(dir string) (*Repo, error) {
 	if !filepath.IsAbs(gitdir) {
 		gitdir = filepath.Join(top, gitdir)
 	}
-	return &Repo{TopLevel: top, GitDir: filepath.Clean(gitdir)}, nil
+	gitdir = filepath.Clean(gitdir)
+	// git sets GIT_DIR for the hooks of a linked worktree: to the same.
+	if env := os.Getenv("GIT_DIR"); env != "" && filepath.Clean(env) != gitdir {
+		return Open(dir)
+	}
+	return &Repo{TopLevel: top, GitDir: gitdir}, nil
 }
 
 // runOpts tune one git command.

@@ -40,6 +40,13 @@ func Isolate() (done func()) {
 		panic(err) // no temporary folder: no test can run
 	}
 	os.Setenv("HOME", home)
+	// Under -race, each maestro a test starts (the test binary itself)
+	// would sleep a second on exit, by the race runtime's default
+	// atexit_sleep_ms=1000: the scripts start thousands. testscript passes
+	// GORACE on to them.
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+g))
+	}
 	for k, v := range map[string]string{"XDG_CONFIG_HOME": ".config", "XDG_STATE_HOME": ".local/state", "XDG_DATA_HOME": ".local/share"} {
 		os.Setenv(k, filepath.Join(home, v))
 	}

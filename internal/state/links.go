@@ -67,15 +67,8 @@ func isStateBase(dir string) bool {
 			return true
 		}
 	}
-	base := os.Getenv("XDG_STATE_HOME")
-	if base == "" || !filepath.IsAbs(base) {
-		home := os.Getenv("HOME")
-		if home == "" {
-			return false
-		}
-		base = filepath.Join(home, ".local", "state")
-	}
-	return dir == filepath.Clean(base)
+	user := UserDir(nil)
+	return user != "" && dir == filepath.Dir(user)
 }
 
 // prepare checks the folders from the state root down to path's folder,

@@ -37,15 +37,29 @@ func Dir(dir string, getenv func(string) string) (string, error) {
 	if common, ok := git.FindCommonDir(dir); ok {
 		return filepath.Join(common, "maestro"), nil
 	}
+	d := UserDir(getenv)
+	if d == "" {
+		return "", errors.New("no state directory: not in a git repository, and neither $XDG_STATE_HOME nor $HOME is set")
+	}
+	return d, nil
+}
+
+// UserDir is the user's state directory, $XDG_STATE_HOME/maestro (or
+// ~/.local/state/maestro): the state of work outside a repository, and the
+// trust given to repositories' files. "" when neither variable is set.
+func UserDir(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	base := getenv("XDG_STATE_HOME")
 	if base == "" || !filepath.IsAbs(base) {
 		home := getenv("HOME")
 		if home == "" {
-			return "", errors.New("no state directory: not in a git repository, and neither $XDG_STATE_HOME nor $HOME is set")
+			return ""
 		}
 		base = filepath.Join(home, ".local", "state")
 	}
-	return filepath.Join(base, "maestro"), nil
+	return filepath.Join(base, "maestro")
 }
 
 // MaxRecord bounds one record of a log, its newline included: a reader

@@ -522,7 +522,7 @@ cap_py_indent() {
 cap_py_module_not_found() {
   local d; d=$(proj py_mnf)
   printf 'import yamlx_does_not_exist\n\nprint("ok")\n' >"$d/app.py"
-  capture implementation_failure python_module_not_found "$d" "$PY app.py"
+  capture missing_dependency python_module_not_found "$d" "$PY app.py"
 }
 cap_py_import_error() {
   local d; d=$(proj py_importerror)
@@ -630,7 +630,7 @@ cap_pytest_collection() {
   "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_collection "no pytest for $PY"; return; }
   local d; d=$(proj pytest_collection)
   printf 'import missing_helper_mod\n\n\ndef test_ok():\n    assert missing_helper_mod.ok()\n' >"$d/test_app.py"
-  capture implementation_failure pytest_collection_error "$d" "$PY -m pytest -p no:cacheprovider"
+  capture missing_dependency pytest_collection_error "$d" "$PY -m pytest -p no:cacheprovider"
 }
 cap_pytest_collection_syntax() {
   "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_collection_syntax "no pytest for $PY"; return; }
@@ -655,7 +655,7 @@ cap_node_cannot_find_pkg() {
   have node || { skip node_cannot_find_pkg "no node"; return; }
   local d; d=$(proj node_cannot_find_pkg)
   printf "import express from 'express';\nexpress();\n" >"$d/app.mjs"
-  capture implementation_failure node_err_module_not_found "$d" 'node app.mjs'
+  capture missing_dependency node_err_module_not_found "$d" 'node app.mjs'
 }
 cap_node_type_error() {
   have node || { skip node_type_error "no node"; return; }
@@ -707,6 +707,85 @@ const r: string = retries("3");
 console.log(r.toUpperCase(), undefinedThing);
 EOF
   capture implementation_failure tsc_type_error "$d" 'npx tsc --noEmit app.ts'
+}
+
+# ============================================================ missing_dependency
+# (python_module_not_found, node_err_module_not_found and pytest_collection_error
+# above are missing dependencies too: a module imported that is not installed.)
+
+cap_pytest_not_installed() {
+  # `python3 -m pytest` where pytest is not installed: a virtualenv without
+  # pip, so the capture does not depend on what this machine has.
+  local d; d=$(proj pytest_not_installed)
+  "$PY" -m venv --without-pip "$d/.venv" || { skip pytest_not_installed "no venv for $PY"; return; }
+  printf 'def test_ok():\n    assert True\n' >"$d/test_app.py"
+  capture missing_dependency python_m_pytest_not_installed "$d" ".venv/bin/python -m pytest"
+}
+cap_pytest_import_in_test() {
+  "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_import_in_test "no pytest for $PY"; return; }
+  local d; d=$(proj pytest_import_in_test)
+  cat >"$d/test_config.py" <<'PYEOF'
+def test_load():
+    import yamlx_does_not_exist
+    assert yamlx_does_not_exist.safe_load("a: 1") == {"a": 1}
+
+
+def test_ok():
+    assert True
+PYEOF
+  capture missing_dependency pytest_import_in_test "$d" "$PY -m pytest -p no:cacheprovider"
+}
+cap_node_require_pkg() {
+  have node || { skip node_require_pkg "no node"; return; }
+  local d; d=$(proj node_require_pkg)
+  printf "const leftPad = require('left-pad');\nconsole.log(leftPad('1', 3));\n" >"$d/app.js"
+  capture missing_dependency node_require_package_not_installed "$d" 'node app.js'
+}
+cap_go_no_required_module() {
+  have go || { skip go_no_required_module "no go"; return; }
+  local d; d=$(proj go_no_required_module); gomod "$d"
+  printf 'package main\n\nimport "github.com/example/nosuchdep"\n\nfunc main() { nosuchdep.Run() }\n' >"$d/main.go"
+  capture missing_dependency go_build_no_required_module "$d" 'GOPROXY=off go build ./...'
+}
+
+# ============================================================ implementation_failure: missing implementations
+
+cap_pytest_not_implemented() {
+  "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_not_implemented "no pytest for $PY"; return; }
+  local d; d=$(proj pytest_not_implemented)
+  printf 'def parse_port(s):\n    raise NotImplementedError\n' >"$d/ports.py"
+  printf 'from ports import parse_port\n\n\ndef test_parse():\n    assert parse_port("80") == 80\n\n\ndef test_ok():\n    assert True\n' >"$d/test_ports.py"
+  capture implementation_failure pytest_not_implemented "$d" "$PY -m pytest -p no:cacheprovider"
+}
+cap_pytest_not_implemented_short() {
+  "$PY" -m pytest --version >/dev/null 2>&1 || { skip pytest_not_implemented_short "no pytest for $PY"; return; }
+  local d; d=$(proj pytest_not_implemented_short)
+  printf 'def parse_port(s):\n    raise NotImplementedError("parse_port")\n' >"$d/ports.py"
+  printf 'from ports import parse_port\n\n\ndef test_parse():\n    assert parse_port("80") == 80\n' >"$d/test_ports.py"
+  capture implementation_failure pytest_not_implemented_tb_short "$d" "$PY -m pytest -p no:cacheprovider --tb=short"
+}
+cap_unittest_not_implemented() {
+  local d; d=$(proj unittest_not_implemented)
+  printf 'import unittest\n\n\ndef parse_port(s):\n    raise NotImplementedError\n\n\nclass PortTest(unittest.TestCase):\n    def test_parse(self):\n        self.assertEqual(parse_port("80"), 80)\n' >"$d/test_ports.py"
+  capture implementation_failure python_unittest_not_implemented "$d" "$PY -m unittest"
+}
+cap_cargo_test_todo() {
+  have cargo || { skip cargo_test_todo "no cargo"; return; }
+  local d; d=$(proj cargo_test_todo); cargo_proj "$d" demo
+  cat >"$d/src/lib.rs" <<'RSEOF'
+pub fn parse_port(_s: &str) -> u16 {
+    todo!()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses() {
+        assert_eq!(super::parse_port("80"), 80);
+    }
+}
+RSEOF
+  capture implementation_failure cargo_test_todo "$d" 'cargo test --offline'
 }
 
 # ============================================================ test_failure

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/ids"
 )
 
 // Catalog is everything stored, read with a fixed number of git processes.
@@ -350,7 +351,7 @@ func filter(recs []Record, remote, session, typ string) []Record {
 // Find returns the checkpoint id of session made here, or an error naming
 // the nearest ids.
 func (c *Catalog) Find(session, id string) (*Record, error) {
-	var ids []string
+	var known []string
 	for i, r := range c.Records {
 		if r.SessionID != session {
 			continue
@@ -358,13 +359,13 @@ func (c *Catalog) Find(session, id string) (*Record, error) {
 		if r.CheckpointID == id {
 			return &c.Records[i], nil
 		}
-		ids = append(ids, r.CheckpointID)
+		known = append(known, r.CheckpointID)
 	}
 	fetchedHint := "a fetched checkpoint is named in full: REMOTE/SESSION/CHECKPOINT-ID ('maestro list --all-remotes --all-sessions' lists them)"
-	if len(ids) == 0 {
+	if len(known) == 0 {
 		return nil, refuse([]string{"'maestro list --all-sessions' shows the checkpoints of every session", fetchedHint}, "no checkpoint %s in session %q: the session has no checkpoints", id, session)
 	}
-	hint := []string{"nearest: " + strings.Join(nearest(id, ids, 3), ", "), "'maestro list --session-id " + session + "' lists them all"}
+	hint := []string{"nearest: " + strings.Join(ids.Nearest(id, known, 3), ", "), "'maestro list --session-id " + session + "' lists them all"}
 	for _, r := range c.Fetched {
 		if r.CheckpointID == id {
 			hint = append(hint, "a fetched checkpoint has this id: "+r.Name())
@@ -375,7 +376,7 @@ func (c *Catalog) Find(session, id string) (*Record, error) {
 
 // FindFetched returns the checkpoint id of session fetched from remote.
 func (c *Catalog) FindFetched(remote, session, id string) (*Record, error) {
-	var ids []string
+	var known []string
 	for i, r := range c.Fetched {
 		if r.Origin != remote || r.SessionID != session {
 			continue
@@ -383,13 +384,13 @@ func (c *Catalog) FindFetched(remote, session, id string) (*Record, error) {
 		if r.CheckpointID == id {
 			return &c.Fetched[i], nil
 		}
-		ids = append(ids, r.CheckpointID)
+		known = append(known, r.CheckpointID)
 	}
-	if len(ids) == 0 {
+	if len(known) == 0 {
 		return nil, refuse([]string{"'maestro fetch " + remote + "' gets them; 'maestro list --remote " + remote + " --all-sessions' lists them"},
 			"no checkpoint %s/%s/%s: nothing of session %q was fetched from %s", remote, session, id, session, remote)
 	}
-	return nil, refuse([]string{"nearest: " + strings.Join(nearest(id, ids, 3), ", "), "'maestro list --remote " + remote + " --session-id " + session + "' lists them all"},
+	return nil, refuse([]string{"nearest: " + strings.Join(ids.Nearest(id, known, 3), ", "), "'maestro list --remote " + remote + " --session-id " + session + "' lists them all"},
 		"no checkpoint %s/%s/%s fetched from %s", remote, session, id, remote)
 }
 
@@ -404,19 +405,4 @@ func (c *Catalog) Lookup(session, name string) (*Record, error) {
 		return c.FindFetched(origin, sess, id)
 	}
 	return c.Find(session, id)
-}
-
-// nearest returns up to n ids closest to id: those sharing the longest
-// prefix with it, since ids are mostly their time.
-func nearest(id string, ids []string, n int) []string {
-	common := func(a, b string) int {
-		i := 0
-		for i < len(a) && i < len(b) && a[i] == b[i] {
-			i++
-		}
-		return i
-	}
-	sorted := append([]string(nil), ids...)
-	sort.SliceStable(sorted, func(i, j int) bool { return common(id, sorted[i]) > common(id, sorted[j]) })
-	return sorted[:min(n, len(sorted))]
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/ids"
 )
 
 // The operation log: every event maestro recorded here (rollback, undo,
@@ -346,9 +347,9 @@ func findOp(h *history, cat *Catalog, name string) (*Event, *Record, error) {
 			match = append(match, c)
 		}
 	}
-	ids := make([]string, len(all))
+	known := make([]string, len(all))
 	for i, c := range all {
-		ids[i] = c.id
+		known[i] = c.id
 	}
 	switch {
 	case len(match) == 1:
@@ -362,7 +363,7 @@ func findOp(h *history, cat *Catalog, name string) (*Event, *Record, error) {
 	case len(all) == 0:
 		return nil, nil, refuse(nil, "no event %q: nothing was recorded here yet", printable(name))
 	}
-	return nil, nil, refuse([]string{"nearest: " + strings.Join(nearest(name, ids, 3), ", "), "'maestro events' lists them"}, "no event %q", printable(name))
+	return nil, nil, refuse([]string{"nearest: " + strings.Join(ids.Nearest(name, known, 3), ", "), "'maestro events' lists them"}, "no event %q", printable(name))
 }
 
 // refsBack is what puts the maestro refs back as they were before the

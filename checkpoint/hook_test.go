@@ -183,11 +183,7 @@ func TestHookWithoutGitConcurrentWorktrees(t *testing.T) {
 	if refs != 32 {
 		t.Errorf("%d refs under refs/maestro, want 32 (a checkpoint and a record of each commit)", refs)
 	}
-	cmd := exec.Command("git", "fsck", "--strict", "--no-dangling")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
-		t.Errorf("git fsck --strict: %v\n%s", err, out)
-	}
+	Fsck(t, dir)
 }
 
 // Where refs under refs/maestro need a reflog (core.logAllRefUpdates =

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/ids"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -115,7 +117,8 @@ func checkSession(cmd, id string, store *checkpoint.Store) error {
 			}
 		}
 	}
+	slices.Sort(known)
 	return &Error{Code: ExitFailed, Err: fmt.Errorf("no session %q here", id), Hint: []string{
-		"nearest: " + strings.Join(sessionlog.Nearest(id, known, 3), ", "),
+		"nearest: " + strings.Join(ids.Nearest(id, slices.Compact(known), 3), ", "),
 		"'maestro session list' lists them; a session is known once it has a log or a checkpoint"}}
 }

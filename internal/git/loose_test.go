@@ -32,15 +32,6 @@ func head(t *testing.T, dir string) string {
 	return strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD"))
 }
 
-func fsck(t *testing.T, dir string) {
-	t.Helper()
-	cmd := exec.Command("git", "fsck", "--strict", "--no-dangling")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
-		t.Errorf("git fsck --strict: %v\n%s", err, out)
-	}
-}
-
 // A blob written by hand is the blob git would write: same name, same
 // content as cat-file reads it, and fsck finds nothing wrong. Written
 // again, the file already there is left as it is.
@@ -95,7 +86,7 @@ func TestLooseWriteBlobAsGit(t *testing.T) {
 			if len(leftovers) > 0 {
 				t.Errorf("temporary files left: %v", leftovers)
 			}
-			fsck(t, dir)
+			Fsck(t, dir)
 		})
 	}
 }
@@ -154,10 +145,10 @@ func TestLooseCreateRefs(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, ".git", "logs", "refs", "maestro")); err == nil {
 				t.Error("a reflog for refs/maestro, which git would not write")
 			}
-			fsck(t, dir)
+			Fsck(t, dir)
 			Git(t, dir, "pack-refs", "--all")
 			Git(t, dir, "update-ref", "-d", "refs/maestro/records/s/cp-1", blob)
-			fsck(t, dir)
+			Fsck(t, dir)
 		})
 	}
 }
@@ -279,7 +270,7 @@ func TestLooseCreateRefsRace(t *testing.T) {
 	if locks, _ := filepath.Glob(filepath.Join(dir, ".git", "refs", "maestro", "checkpoints", "s", "*.lock")); len(locks) > 0 {
 		t.Errorf("locks left: %v", locks)
 	}
-	fsck(t, dir)
+	Fsck(t, dir)
 }
 
 // A repository whose refs or objects git would write otherwise than by

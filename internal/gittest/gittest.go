@@ -65,6 +65,17 @@ func Git(t testing.TB, dir string, args ...string) string {
 	return string(out)
 }
 
+// Fsck fails the test unless git fsck --strict finds nothing to say of
+// the repository in dir (dangling objects aside).
+func Fsck(t testing.TB, dir string) {
+	t.Helper()
+	cmd := exec.Command("git", "fsck", "--strict", "--no-dangling")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("git fsck --strict: %v\n%s", err, out)
+	}
+}
+
 // Init makes a repository with one commit on branch main.
 func Init(t testing.TB) string {
 	t.Helper()

@@ -7,10 +7,10 @@ import (
 	"syscall"
 )
 
-// ReadFileLimit is ReadFile for a small file that anyone with access to
-// the state could have replaced: more than max bytes is an error, read no
-// further, and anything but a regular file is refused without waiting on
-// it (a FIFO put there would block a plain open, and with it a git hook).
+// ReadFileLimit reads a file of maestro's state, following no link: more
+// than max bytes (max >= 0) is an error, read no further, and anything but
+// a regular file is refused without waiting on it (a FIFO put there would
+// block a plain open, and with it a git hook).
 func ReadFileLimit(path string, max int64) ([]byte, error) {
 	if _, err := prepare(path, false); err != nil {
 		return nil, err
@@ -26,6 +26,9 @@ func ReadFileLimit(path string, max int64) ([]byte, error) {
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if max < 0 {
+		return io.ReadAll(f)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {

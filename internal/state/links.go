@@ -2,7 +2,6 @@ package state
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -143,17 +142,7 @@ func openFile(path string, flag int, perm os.FileMode) (*os.File, error) {
 }
 
 // ReadFile reads the file path in maestro's state, following no link.
-func ReadFile(path string) ([]byte, error) {
-	if _, err := prepare(path, false); err != nil {
-		return nil, err
-	}
-	f, err := openFile(path, os.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
-}
+func ReadFile(path string) ([]byte, error) { return ReadFileLimit(path, -1) }
 
 // ReadDir lists the folder dir in maestro's state, following no link.
 func ReadDir(dir string) ([]fs.DirEntry, error) {

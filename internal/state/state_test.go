@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	. "github.com/maestro-recovery/maestro/internal/gittest"
@@ -406,6 +407,31 @@ func TestReadMissing(t *testing.T) {
 		if err != nil {
 			t.Errorf("Read(%s): %v", path, err)
 		}
+	}
+}
+
+// A FIFO where a state file should be is refused at once, not waited on
+// (ReadFile serves question and trust files; a plain open would block
+// until someone writes into it), and so is one too large to be the file.
+func TestReadFileNotRegular(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "q-1.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFO here:", err)
+	}
+	if _, err := state.ReadFile(fifo); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("ReadFile of a FIFO: %v", err)
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, 11), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := state.ReadFileLimit(big, 10); err == nil {
+		t.Error("ReadFileLimit read 11 bytes with a limit of 10")
+	}
+	if data, err := state.ReadFile(big); err != nil || len(data) != 11 {
+		t.Errorf("ReadFile: %d bytes, %v", len(data), err)
 	}
 }
 

@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed recovery.toml
 var recoveryTOML []byte
+
+// The reference tables in README.md and docs/ (flags, commands, exit
+// codes) are generated from the command definitions; TestDocReference
+// fails when they are stale.
+//
+//go:generate go run ./internal/docgen

@@ -31,7 +31,32 @@ func Run(args []string, defaultCatalog []byte) error {
 		// flags and the configuration are read.
 		e.signals = wrapper.CatchSignals()
 	}
-	app := &ucli.App{
+	app := e.app()
+	if len(args) > 0 {
+		// Only the command named can fail to parse: the others are left
+		// as they are, which spares maestro-run's start the walk.
+		if cmd := findCommand(app.Commands, args[0]); cmd != nil {
+			suggestions([]*ucli.Command{cmd}, "")
+		}
+	}
+	args = interspersed(app.Commands, args)
+	err := app.Run(append([]string{"maestro"}, args...))
+	var own *Error
+	var status *Status
+	if err != nil && !errors.As(err, &own) && !errors.As(err, &status) {
+		// urfave/cli's own errors ("No help topic for 'x'") are usage errors.
+		if topic, ok := strings.CutPrefix(err.Error(), "No help topic for "); ok {
+			err = fmt.Errorf("unknown command %s", strings.ReplaceAll(topic, "'", `"`))
+		}
+		return usageError(ExitUsage, "", err)
+	}
+	return err
+}
+
+// app is the command tree: what runs, what --help, the man pages and the
+// generated reference in docs/ show.
+func (e *env) app() *ucli.App {
+	return &ucli.App{
 		Name:        "maestro",
 		Usage:       "make long automated coding sessions recoverable",
 		UsageText:   "maestro COMMAND [flags] [arguments]\nmaestro-run [flags] -- COMMAND [ARGS...]\ngit maestro COMMAND [flags] [arguments]",
@@ -65,25 +90,6 @@ func Run(args []string, defaultCatalog []byte) error {
 			return &Error{Code: ExitUsage, Err: fmt.Errorf("unknown command %q", name), Hint: hint}
 		},
 	}
-	if len(args) > 0 {
-		// Only the command named can fail to parse: the others are left
-		// as they are, which spares maestro-run's start the walk.
-		if cmd := findCommand(app.Commands, args[0]); cmd != nil {
-			suggestions([]*ucli.Command{cmd}, "")
-		}
-	}
-	args = interspersed(app.Commands, args)
-	err := app.Run(append([]string{"maestro"}, args...))
-	var own *Error
-	var status *Status
-	if err != nil && !errors.As(err, &own) && !errors.As(err, &status) {
-		// urfave/cli's own errors ("No help topic for 'x'") are usage errors.
-		if topic, ok := strings.CutPrefix(err.Error(), "No help topic for "); ok {
-			err = fmt.Errorf("unknown command %s", strings.ReplaceAll(topic, "'", `"`))
-		}
-		return usageError(ExitUsage, "", err)
-	}
-	return err
 }
 
 // flagError rewrites the flag package's messages, which name flags with one

@@ -136,6 +136,7 @@ func manPages(app *ucli.App) []manPage {
 			}
 		}
 		b.WriteString(".PP\nEach command has a page of its own: \\fBmaestro\\-\\fICOMMAND\\fR(1).\n")
+		exitStatus(&b, otherExitCodes, "maestro run has its own: see \\fBmaestro\\-run\\fR(1).")
 		b.WriteString(seeAlso(name))
 		return manPage{name, b.String()}
 	}
@@ -163,6 +164,12 @@ func manPages(app *ucli.App) []manPage {
 				options(&b, "", sub.Flags)
 			}
 		}
+		switch cmd.Name {
+		case "run":
+			exitStatus(&b, runExitCodes, "")
+		default:
+			exitStatus(&b, otherExitCodes, "")
+		}
 		b.WriteString(seeAlso(name))
 		return manPage{name, b.String()}
 	}
@@ -172,6 +179,16 @@ func manPages(app *ucli.App) []manPage {
 		pages = append(pages, command("maestro-"+cmd.Name, cmd))
 	}
 	return pages
+}
+
+func exitStatus(b *strings.Builder, codes []exitCode, after string) {
+	b.WriteString(".SH EXIT STATUS\n")
+	for _, c := range codes {
+		fmt.Fprintf(b, ".TP\n.B %s\n%s\n", roffText(c.Code), roffLine(c.Meaning))
+	}
+	if after != "" {
+		b.WriteString(".PP\n" + after + "\n")
+	}
 }
 
 func header(b *strings.Builder, name, usage, version string) {

@@ -1,0 +1,109 @@
+package doctest
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Link is a link target written in a page, outside code.
+type Link struct {
+	Line   int
+	Target string
+}
+
+var (
+	inlineLink = regexp.MustCompile(`\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)`)
+	refDef     = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$`)
+	codeSpan   = regexp.MustCompile("`+[^`]*`+")
+	heading    = regexp.MustCompile(`^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
+	htmlAnchor = regexp.MustCompile(`<a\s+(?:name|id)="([^"]+)"`)
+	linkText   = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+	htmlTag    = regexp.MustCompile(`<[^>]+>`)
+)
+
+// Links returns the links of a page: inline ones and reference
+// definitions, leaving out code blocks and code spans, where brackets are
+// code, not links.
+func Links(src []byte) []Link {
+	var links []Link
+	for n, line := range proseLines(src) {
+		if line == "" {
+			continue
+		}
+		if m := refDef.FindStringSubmatch(line); m != nil {
+			links = append(links, Link{n + 1, m[1]})
+			continue
+		}
+		line = codeSpan.ReplaceAllString(line, "")
+		for _, m := range inlineLink.FindAllStringSubmatch(line, -1) {
+			links = append(links, Link{n + 1, m[1]})
+		}
+	}
+	return links
+}
+
+// Anchors returns the fragment names a page's headings get on GitHub, and
+// any explicit <a name> or id.
+func Anchors(src []byte) map[string]bool {
+	anchors := map[string]bool{}
+	seen := map[string]int{}
+	for _, line := range proseLines(src) {
+		for _, m := range htmlAnchor.FindAllStringSubmatch(line, -1) {
+			anchors[m[1]] = true
+		}
+		m := heading.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		slug := Slug(m[2])
+		// GitHub numbers repeated headings: x, x-1, x-2.
+		if n := seen[slug]; n > 0 {
+			anchors[slug+"-"+strconv.Itoa(n)] = true
+		} else {
+			anchors[slug] = true
+		}
+		seen[slug]++
+	}
+	return anchors
+}
+
+// Slug is GitHub's anchor for a heading: the text as shown (links and
+// code marks taken off), lowercased, spaces to hyphens, and punctuation
+// other than hyphens and underscores dropped.
+func Slug(text string) string {
+	text = linkText.ReplaceAllString(text, "$1")
+	text = htmlTag.ReplaceAllString(text, "")
+	var b strings.Builder
+	for _, r := range strings.ToLower(text) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// proseLines returns the page's lines with those inside fenced code blocks
+// blanked, keeping line numbers.
+func proseLines(src []byte) []string {
+	ls := lines(src)
+	fence := ""
+	for i, l := range ls {
+		if fence == "" {
+			if f, _, _, ok := openingFence(l); ok {
+				fence = f
+				ls[i] = ""
+			}
+			continue
+		}
+		if closingFence(l, fence) {
+			fence = ""
+		}
+		ls[i] = ""
+	}
+	return ls
+}

@@ -44,6 +44,9 @@ func TestClassifyRules(t *testing.T) {
 		// A transient failure wins over the test failure it caused.
 		{"network beats test failure", 1, false, []string{"--- FAIL: TestFetch (0.00s)\n    fetch_test.go:12: dial tcp 127.0.0.1:1: connect: connection refused\nFAIL\n"}, "transient", "fetch_test.go:12: dial tcp 127.0.0.1:1: connect: connection refused"},
 		{"go test failure", 1, false, []string{"--- FAIL: TestAdd (0.00s)\n    add_test.go:9: got 3, want 4\nFAIL\nFAIL\texample.com/add\t0.002s\n"}, "test_failure", "--- FAIL: TestAdd (0.00s)"},
+		// Bug: the rule was '^\s+\d+ failing$', which no line could match:
+		// lines are matched with their leading spaces trimmed.
+		{"mocha summary", 2, false, []string{"  1 passing (6ms)\n  2 failing\n"}, "test_failure", "2 failing"},
 		// Colours and a pty's carriage returns do not hide a line.
 		{"ansi and CR", 1, false, []string{"\x1b[31mSyntaxError\x1b[0m: invalid syntax\r\n"}, "implementation_failure", "SyntaxError: invalid syntax"},
 		{"progress bar redraw", 1, false, []string{"downloading 10%\rdownloading 50%\rerror: Connection timed out\n"}, "transient", "error: Connection timed out"},

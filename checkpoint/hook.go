@@ -308,6 +308,31 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(append(b, s[start:]...), '"')
 }
 
+// StartHookOffset is ResetHookOffset for an install: unless the hooks have
+// a place in HEAD's reflog already. Then this is a reinstall, typically to
+// point the hooks at a maestro that moved, and the commits made while the
+// hook could not run are still theirs to checkpoint at the next commit.
+func (s *Store) StartHookOffset() error {
+	_, err := os.Lstat(filepath.Join(s.repo.GitDir, "maestro", offsetName))
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return s.ResetHookOffset()
+}
+
+// ClearHookOffset forgets the hooks' place in HEAD's reflog, on uninstall:
+// the commits made until they are installed again are not theirs.
+func (s *Store) ClearHookOffset() error {
+	err := os.Remove(filepath.Join(s.repo.GitDir, "maestro", offsetName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // ResetHookOffset makes the hooks of this worktree start from the commits
 // made from now on: installing them must not checkpoint the commits made
 // before.

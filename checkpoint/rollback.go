@@ -177,10 +177,14 @@ func newestFor(cat *Catalog, o RollbackOptions, branch string) (*Record, error) 
 		}
 	}
 	other := &list[0]
+	made := fmt.Sprintf("its %d checkpoints were made on other branches", len(list))
+	if len(list) == 1 {
+		made = "its one checkpoint was made on another branch"
+	}
 	return nil, refuse([]string{
 		"the newest of the session is " + other.CheckpointID + ", made on " + branchName(other.Branch) + ": switch to it first, or take it here with --force (or --checkpoint-id " + other.CheckpointID + " --force)",
 		"'maestro list --session-id " + o.SessionID + "' lists them with their branches"},
-		"%s of %s in session %q: its %d checkpoint%s were made on other branches", what, branchName(branch), o.SessionID, len(list), plural(len(list)))
+		"%s of %s in session %q: %s", what, branchName(branch), o.SessionID, made)
 }
 
 func plural(n int) string {

@@ -190,8 +190,16 @@ func neverPushRefusal(remote string, secrets []UntrackedFile) *Error {
 	for _, f := range secrets {
 		names = append(names, fmt.Sprintf("%s (%s, in %s)", textsafe.Visible(string(f.Path)), f.NeverPush, strings.Join(f.In, ", ")))
 		for _, in := range f.In {
-			if !slices.Contains(refs, RefRoot+in) {
-				refs = append(refs, RefRoot+in)
+			held := []string{RefRoot + in}
+			// A checkpoint's record would otherwise be pushed alone at the
+			// next push, a record of nothing on the remote.
+			if rest, ok := strings.CutPrefix(RefRoot+in, refCheckpoints); ok {
+				held = append(held, refRecords+rest)
+			}
+			for _, r := range held {
+				if !slices.Contains(refs, r) {
+					refs = append(refs, r)
+				}
 			}
 		}
 	}

@@ -158,16 +158,22 @@ func rollback(in Input, result resultFunc) Result {
 }
 
 func ask(in Input, c *catalog.Classification, result resultFunc) Result {
+	// Each way of not asking says so on the progress lines: the person
+	// who chose --on-failure ask must not have to open the report to
+	// learn that nobody was asked.
 	ft, _, err := in.Config.Type(c.FailureType)
 	if err != nil {
+		in.say("no question: %v", err)
 		return result(HumanInputRequest, false, nil, "%v", err)
 	}
 	prompts, err := in.Config.Prompts()
 	if err != nil {
+		in.say("no question: %v", err)
 		return result(HumanInputRequest, false, nil, "%v", err)
 	}
 	p, ok := prompts[ft.Prompt]
 	if !ok {
+		in.say("no question: failure type %s has no escalation prompt (its prompt key names none of [prompts])", c.FailureType)
 		return result(HumanInputRequest, false, nil, "failure type %s has no escalation prompt", c.FailureType)
 	}
 	issue := fmt.Sprintf("%s (exit %d, %s)", p.Issue, c.ExitCode, c.Describe())

@@ -276,10 +276,14 @@ func TestChainAskFails(t *testing.T) {
 		ask         func(q *escalate.Question, _ time.Duration) (*escalate.Record, error)
 		failureType string
 		want        string
+		say         string // on the progress lines
 	}{
 		{name: "timeout without default", want: "no answer in time, and the prompt test_failure has no default",
 			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) { return nil, escalate.ErrTimeout }},
+		// Bug: this one said nothing on stderr; only the report told why
+		// nobody was asked.
 		{name: "a type without prompt", failureType: "mystery", want: "failure type mystery has no escalation prompt",
+			say: "maestro: no question: failure type mystery has no escalation prompt (its prompt key names none of [prompts])\n",
 			ask: func(q *escalate.Question, _ time.Duration) (*escalate.Record, error) {
 				t.Errorf("asked %q for a type without a prompt", q.Issue)
 				return nil, nil
@@ -300,6 +304,9 @@ func TestChainAskFails(t *testing.T) {
 		}
 		if r.Recovered() {
 			t.Errorf("%s: counted as a recovery", tt.name)
+		}
+		if !strings.Contains(progress.String(), tt.say) {
+			t.Errorf("%s: progress %q, want it to hold %q", tt.name, progress.String(), tt.say)
 		}
 	}
 }

@@ -66,7 +66,7 @@ failed, 2 usage.`,
 			Usage:        "list the questions that wait for an answer",
 			UsageText:    "maestro questions [--session-id ID] [--json] [ID...]",
 			Description:  "Without an ID, the open questions. With IDs (each the id, or the start of it or of its random suffix), those questions, answered or not.",
-			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "session-id", Usage: "only this session's (default: every session's)"}, jsonFlag},
+			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "session-id", Usage: "only the questions of session `ID` (default: every session's)"}, jsonFlag},
 			OnUsageError: commandUsageError("questions"),
 			Action:       e.questions,
 		},
@@ -122,8 +122,10 @@ func (e *env) ask(c *ucli.Context) error {
 	store := escalate.NewStore(dir)
 	log := sessionlog.Open(dir, session)
 	if id := c.String("wait"); id != "" {
-		if c.IsSet("issue") || c.IsSet("option") || c.IsSet("prompt") {
-			return usageError(ExitUsage, "ask", errors.New("--wait waits for a question asked before: it takes no --issue, --option or --prompt"))
+		// The question's default was given when it was asked; a --default
+		// here would be silently ignored at the timeout.
+		if c.IsSet("issue") || c.IsSet("option") || c.IsSet("prompt") || c.IsSet("default") || c.IsSet("require-justification") {
+			return usageError(ExitUsage, "ask", errors.New("--wait waits for a question asked before: it takes no --issue, --option, --default, --require-justification or --prompt"))
 		}
 		return e.wait(c, store, id, timeout)
 	}

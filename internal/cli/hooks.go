@@ -66,11 +66,14 @@ func (e *env) installHooks(c *ucli.Context, install bool) error {
 		}
 		if err == nil {
 			// The hooks checkpoint the commits made from now on, not
-			// those before.
-			err = s.ResetHookOffset()
+			// those before; a reinstall keeps their place.
+			err = s.StartHookOffset()
 		}
 	} else {
 		done, err = hooks.Uninstall(dir)
+		if err == nil {
+			err = s.ClearHookOffset()
+		}
 	}
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}

@@ -21,7 +21,7 @@ func (e *env) pruneCommands() []*ucli.Command {
 of each session). Without --session-id, every session. The records of the
 pruned checkpoints are kept in a prune event.`,
 			Flags: []ucli.Flag{
-				&ucli.StringFlag{Name: "session-id", Usage: "only this session (default: every session)"},
+				&ucli.StringFlag{Name: "session-id", Usage: "only session `ID` (default: every session)"},
 				&ucli.StringFlag{Name: "keep", Usage: "keep the newest `N` of each session (0 keeps all)"},
 				&ucli.StringFlag{Name: "older-than", Usage: "drop those older than `DURATION` (\"720h\")"},
 				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be pruned"},

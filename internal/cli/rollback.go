@@ -19,7 +19,7 @@ func (e *env) rollbackCommands() []*ucli.Command {
 		{
 			Name:      "rollback",
 			Usage:     "return the working tree, index and branch to a checkpoint, recording what was there",
-			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run] [--force] [--json]",
+			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run [--verbose]] [--force] [--json]",
 			Description: `Without --checkpoint-id, the newest checkpoint of the session (of the type
 given by --type) made here on the current branch (at a detached HEAD, or with
 --force, on any branch), never a fetched one: a fetched checkpoint is taken

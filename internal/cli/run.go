@@ -67,7 +67,7 @@ defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`
 			&ucli.StringFlag{Name: "config", Destination: &f.config, Usage: "read `FILE` first, before the other configuration files"},
 			&ucli.StringFlag{Name: "on-failure", Destination: &f.onFailure, Value: "suggest", Usage: "once retrying is over, `POLICY`: none, or suggest (the failure type's approaches), rollback (to a checkpoint), ask (a person), comma-separated"},
 			&ucli.BoolFlag{Name: "checkpoint", Destination: &f.checkpoint, Usage: "make a pre_risky_operation checkpoint before the first attempt (the one --on-failure rollback returns to)"},
-			&ucli.StringFlag{Name: "session-id", Destination: &f.sessionID, Usage: "the session the run is logged in (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"},
+			&ucli.StringFlag{Name: "session-id", Destination: &f.sessionID, Usage: "the session `ID` the run is logged in (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"},
 		),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageError(ExitRunFailed, "run", flagError(err))

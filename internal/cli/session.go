@@ -374,11 +374,17 @@ func (e *env) sessionList(c *ucli.Context) error {
 	if c.Bool("json") {
 		type listed struct {
 			sessionlog.Info
-			Current bool `json:"current"`
+			// null, as in session show, for a session without a start
+			// record, rather than Go's zero time.
+			StartedAt *time.Time `json:"started_at"`
+			Current   bool       `json:"current"`
 		}
 		out := make([]listed, len(infos))
 		for n, i := range infos {
-			out[n] = listed{i, i.ID == current}
+			out[n] = listed{Info: i, Current: i.ID == current}
+			if !i.StartedAt.IsZero() {
+				out[n].StartedAt = &infos[n].StartedAt
+			}
 		}
 		return writeJSON(os.Stdout, out)
 	}

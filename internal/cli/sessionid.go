@@ -19,7 +19,7 @@ import (
 // $MAESTRO_SESSION_ID (when not empty), else the current session
 // (maestro session start/switch), else "default": sessionlog.Choose.
 func sessionFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{Name: "session-id", Usage: "the session (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"}
+	return &ucli.StringFlag{Name: "session-id", Usage: "the session, by its `ID` (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"}
 }
 
 // sessionChoice is the session a command works in and the rule that

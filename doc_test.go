@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -110,7 +109,8 @@ func runExamples(t *testing.T, page string, src []byte) error {
 	}
 	home := filepath.Join(root, "home")
 	work := filepath.Join(root, "work")
-	for _, d := range []string{out, home, work} {
+	tmp := filepath.Join(root, "tmp") // for mktemp -d, cleaned up with the rest
+	for _, d := range []string{out, home, work, tmp} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func runExamples(t *testing.T, page string, src []byte) error {
 	if err := os.WriteFile(gitconfig, []byte("[user]\n\tname = Ada\n\temail = ada@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := docEnv(home, gitconfig)
+	env := append(docEnv(home, gitconfig), "TMPDIR="+tmp)
 	for _, args := range [][]string{{"init", "-q"}, {"commit", "-q", "--allow-empty", "-m", "start"}} {
 		cmd := exec.Command("git", args...)
 		cmd.Dir, cmd.Env = work, env
@@ -192,7 +192,7 @@ func docEnv(home, gitconfig string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case set[k] != "", strings.HasPrefix(k, "GIT_AUTHOR_"), strings.HasPrefix(k, "GIT_COMMITTER_"), strings.HasPrefix(k, "MAESTRO_"):
+		case set[k] != "", k == "TMPDIR", strings.HasPrefix(k, "GIT_AUTHOR_"), strings.HasPrefix(k, "GIT_COMMITTER_"), strings.HasPrefix(k, "MAESTRO_"):
 			continue
 		case k == "PATH" && plainBin != "":
 			kv = "PATH=" + plainBin + string(os.PathListSeparator) + kv[len("PATH="):]
@@ -210,15 +210,23 @@ func docEnv(home, gitconfig string) []string {
 func TestDocReference(t *testing.T) {
 	t.Parallel()
 	tables := map[string]bool{}
+	contents := map[string][]byte{}
 	for _, page := range docPages(t) {
 		src, err := os.ReadFile(page)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range flagsMarker.FindAllSubmatch(src, -1) {
-			tables[string(m[1])] = true
+		contents[page] = src
+	}
+	for _, page := range docPages(t) {
+		src := contents[page]
+		for _, cmd := range doctest.FlagTables(src) {
+			tables[cmd] = true
 		}
-		fresh, err := cli.UpdateReference(src)
+		links := doctest.FlagTableLinks(contents, page)
+		fresh, err := doctest.Regenerate(src, func(kind string, args []string) (string, error) {
+			return cli.ReferenceTable(kind, args, links)
+		})
 		if err != nil {
 			t.Errorf("%s: %v", page, err)
 			continue
@@ -240,8 +248,6 @@ func TestDocReference(t *testing.T) {
 		}
 	}
 }
-
-var flagsMarker = regexp.MustCompile(`(?m)^<!-- maestro:flags ([a-z -]+?) -->$`)
 
 // TestDocLinks follows every relative link of README.md and docs/: the
 // file must exist, and an #anchor must be a heading of it.

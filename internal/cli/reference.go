@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,58 +14,27 @@ import (
 //	<!-- maestro:flags rollback -->
 //	<!-- maestro:end -->
 //
-// go generate (internal/docgen) rewrites them; a test fails when a page's
-// tables differ from what the definitions give. The kinds of marker:
+// go generate (internal/docgen, with internal/doctest.Regenerate) rewrites
+// them; a test fails when a page's tables differ from what the definitions
+// give. The kinds of marker:
 //
 //	flags CMD [SUB]    the flags of maestro CMD [SUB]
 //	commands           every command and what it does
 //	exit-codes run     maestro run's exit codes
 //	exit-codes         every other command's
 
-var (
-	markerStart = regexp.MustCompile(`(?m)^<!-- maestro:([a-z-]+)((?: [a-z-]+)*) -->\n`)
-	markerEnd   = "<!-- maestro:end -->\n"
-	// usageDefault is a usage line's closing "(default X)", with one level
-	// of parentheses allowed inside.
-	usageDefault = regexp.MustCompile(`\s*\(default:? ((?:[^()]|\([^()]*\))*)\)$`)
-)
+// usageDefault is a usage line's closing "(default X)", with one level of
+// parentheses allowed inside.
+var usageDefault = regexp.MustCompile(`\s*\(default:? ((?:[^()]|\([^()]*\))*)\)$`)
 
-// UpdateReference returns page with every generated table regenerated. An
-// unknown marker, an unknown command or a marker without its end is an
-// error naming the line.
-func UpdateReference(page []byte) ([]byte, error) {
-	app := (&env{}).app()
-	var out bytes.Buffer
-	rest := page
-	for {
-		loc := markerStart.FindSubmatchIndex(rest)
-		if loc == nil {
-			out.Write(rest)
-			return out.Bytes(), nil
-		}
-		line := 1 + bytes.Count(page[:len(page)-len(rest)+loc[0]], []byte("\n"))
-		kind := string(rest[loc[2]:loc[3]])
-		args := strings.Fields(string(rest[loc[4]:loc[5]]))
-		body, err := generated(app, kind, args)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		out.Write(rest[:loc[1]])
-		rest = rest[loc[1]:]
-		end := bytes.Index(rest, []byte(markerEnd))
-		if end < 0 || (end > 0 && rest[end-1] != '\n') {
-			return nil, fmt.Errorf("line %d: no %q line closes this generated table", line, strings.TrimSpace(markerEnd))
-		}
-		if next := markerStart.FindIndex(rest[:end]); next != nil {
-			return nil, fmt.Errorf("line %d: a generated table starts inside this one, before its %q", line, strings.TrimSpace(markerEnd))
-		}
-		out.WriteString(body)
-		out.WriteString(markerEnd)
-		rest = rest[end+len(markerEnd):]
-	}
+// ReferenceTable is the Markdown of one generated table: kind and args are
+// the marker's words. links maps a command's path ("session start") to
+// where its flags are explained, for the commands table.
+func ReferenceTable(kind string, args []string, links map[string]string) (string, error) {
+	return generated((&env{}).app(), kind, args, links)
 }
 
-func generated(app *ucli.App, kind string, args []string) (string, error) {
+func generated(app *ucli.App, kind string, args []string, links map[string]string) (string, error) {
 	switch kind {
 	case "flags":
 		cmd, err := lookupCommand(app, args)
@@ -78,7 +46,7 @@ func generated(app *ucli.App, kind string, args []string) (string, error) {
 		if len(args) > 0 {
 			return "", fmt.Errorf("maestro:commands takes no arguments, got %q", args)
 		}
-		return commandTable(app), nil
+		return commandTable(app, links), nil
 	case "exit-codes":
 		switch strings.Join(args, " ") {
 		case "run":
@@ -162,18 +130,26 @@ func flagTable(flags []ucli.Flag, command string) string {
 	return b.String()
 }
 
-// commandTable lists every visible command and subcommand.
-func commandTable(app *ucli.App) string {
+// commandTable lists every visible command and subcommand, each linked to
+// where it is explained when links knows.
+func commandTable(app *ucli.App, links map[string]string) string {
 	var b strings.Builder
 	b.WriteString("| command | what it does |\n|---|---|\n")
+	row := func(path, usage string) {
+		name := "`maestro " + path + "`"
+		if l, ok := links[path]; ok {
+			name = "[" + name + "](" + l + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", name, cell(usage))
+	}
 	for _, cmd := range app.VisibleCommands() {
 		if cmd.Name == "help" {
 			continue
 		}
-		fmt.Fprintf(&b, "| `maestro %s` | %s |\n", cmd.Name, cell(cmd.Usage))
+		row(cmd.Name, cmd.Usage)
 		for _, sub := range cmd.VisibleCommands() {
 			if sub.Name != "help" {
-				fmt.Fprintf(&b, "| `maestro %s %s` | %s |\n", cmd.Name, sub.Name, cell(sub.Usage))
+				row(cmd.Name+" "+sub.Name, sub.Usage)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/maestro-recovery/maestro/internal/cli"
+	"github.com/maestro-recovery/maestro/internal/doctest"
 )
 
 func main() {
@@ -26,12 +27,20 @@ func main() {
 }
 
 func update(pages []string) error {
+	contents := map[string][]byte{}
 	for _, page := range pages {
-		old, err := os.ReadFile(page)
+		src, err := os.ReadFile(page)
 		if err != nil {
 			return err
 		}
-		updated, err := cli.UpdateReference(old)
+		contents[page] = src
+	}
+	for _, page := range pages {
+		old := contents[page]
+		links := doctest.FlagTableLinks(contents, page)
+		updated, err := doctest.Regenerate(old, func(kind string, args []string) (string, error) {
+			return cli.ReferenceTable(kind, args, links)
+		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", page, err)
 		}

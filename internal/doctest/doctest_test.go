@@ -116,6 +116,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("```console\n$ echo hi\nhi\n...\n[...]\n```\n")
 	f.Add("~~~sh\ntrue\n~~~\n```toml\nx=1\n```\n")
 	f.Add("  ```console skip\n  $ a\n  > b\n  ```\n# H\n[l](x.md#y)\n")
+	f.Add("<!-- maestro:flags run -->\nold\n<!-- maestro:end -->\nafter")
 	f.Fuzz(func(t *testing.T, page string) {
 		blocks, _ := Blocks([]byte(page))
 		Build(blocks, "/tmp/out")
@@ -128,5 +129,15 @@ func FuzzParse(f *testing.F) {
 		}
 		Links([]byte(page))
 		Anchors([]byte(page))
+		// Regenerating with empty tables twice gives the same page: the
+		// markers and what is outside them survive.
+		empty := func(string, []string) (string, error) { return "", nil }
+		once, err := Regenerate([]byte(page), empty)
+		if err == nil {
+			twice, err := Regenerate(once, empty)
+			if err != nil || string(twice) != string(once) {
+				t.Errorf("not idempotent: %q then %q (%v)", once, twice, err)
+			}
+		}
 	})
 }

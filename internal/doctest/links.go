@@ -1,7 +1,9 @@
 package doctest
 
 import (
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -107,3 +109,51 @@ func proseLines(src []byte) []string {
 	}
 	return ls
 }
+
+// FlagTableLinks maps each command whose flag table a page holds
+// (<!-- maestro:flags CMD -->) to that page and the heading the table is
+// under, as a link from the page named from: the index links each command
+// to where it is explained. pages maps paths to contents.
+func FlagTableLinks(pages map[string][]byte, from string) map[string]string {
+	links := map[string]string{}
+	paths := make([]string, 0, len(pages))
+	for p := range pages {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths) // a command with two tables links to the same one each time
+	for _, path := range paths {
+		src := pages[path]
+		anchor := ""
+		seen := map[string]int{}
+		for _, line := range proseLines(src) {
+			if m := heading.FindStringSubmatch(line); m != nil {
+				slug := Slug(m[2])
+				anchor = slug
+				if n := seen[slug]; n > 0 {
+					anchor = slug + "-" + strconv.Itoa(n)
+				}
+				seen[slug]++
+				continue
+			}
+			m := flagsMarker.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			if _, ok := links[m[1]]; ok {
+				continue
+			}
+			rel, err := filepath.Rel(filepath.Dir(from), path)
+			if err != nil {
+				continue
+			}
+			link := filepath.ToSlash(rel)
+			if anchor != "" {
+				link += "#" + anchor
+			}
+			links[m[1]] = link
+		}
+	}
+	return links
+}
+
+var flagsMarker = regexp.MustCompile(`^<!-- maestro:flags ([a-z -]+?) -->$`)

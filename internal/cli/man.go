@@ -241,41 +241,72 @@ func paragraphs(b *strings.Builder, text string) {
 var placeholder = regexp.MustCompile("`([^`]*)`")
 
 func options(b *strings.Builder, heading string, flags []ucli.Flag) {
-	var visible []ucli.Flag
-	for _, f := range flags {
-		if v, ok := f.(ucli.VisibleFlag); !ok || v.IsVisible() {
-			visible = append(visible, f)
-		}
-	}
-	if len(visible) == 0 {
+	docs := flagDocs(flags)
+	if len(docs) == 0 {
 		return
 	}
 	b.WriteString(heading)
-	for _, f := range visible {
-		usage, value := "", ""
-		if d, ok := f.(ucli.DocGenerationFlag); ok {
-			usage = d.GetUsage()
-			if d.TakesValue() {
-				value = "VALUE"
-				if m := placeholder.FindStringSubmatch(usage); m != nil {
-					value = m[1]
-				}
-			}
-		}
-		usage = placeholder.ReplaceAllString(usage, "$1")
-		if d, ok := f.(ucli.DocGenerationFlag); ok && d.TakesValue() && d.GetValue() != "" {
-			usage += fmt.Sprintf(" (default: %s)", d.GetValue())
-		}
+	for _, d := range docs {
 		var names []string
-		for _, n := range f.Names() {
-			names = append(names, `\fB`+roffText(dashed(n))+`\fR`)
+		for _, n := range d.Names {
+			names = append(names, `\fB`+roffText(n)+`\fR`)
 		}
 		line := strings.Join(names, ", ")
-		if value != "" {
-			line += ` \fI` + roffText(value) + `\fR`
+		if d.Value != "" {
+			line += ` \fI` + roffText(d.Value) + `\fR`
+		}
+		usage := d.Usage
+		if d.Default != "" {
+			usage += " (default: " + d.Default + ")"
 		}
 		fmt.Fprintf(b, ".TP\n%s\n%s\n", line, roffLine(usage))
 	}
+}
+
+// flagDoc is what the man pages and the docs' flag tables say of a flag.
+type flagDoc struct {
+	Names   []string // dashed: --quiet, -q
+	Value   string   // what a flag that takes one calls its value (DURATION, VALUE); "" for a switch
+	Usage   string   // its usage line, without the backticks that mark the value
+	Default string   // "" when there is none worth saying
+}
+
+// flagDocs describes the visible flags. A default comes from the flag, or,
+// for those whose default is the configuration's, from the "(default X)"
+// that ends their usage line for --help.
+func flagDocs(flags []ucli.Flag) []flagDoc {
+	var docs []flagDoc
+	for _, f := range flags {
+		if v, ok := f.(ucli.VisibleFlag); ok && !v.IsVisible() {
+			continue
+		}
+		d, ok := f.(ucli.DocGenerationFlag)
+		if !ok {
+			continue
+		}
+		doc := flagDoc{Usage: d.GetUsage(), Default: d.GetDefaultText()}
+		if d.TakesValue() {
+			doc.Value = "VALUE"
+			if m := placeholder.FindStringSubmatch(doc.Usage); m != nil {
+				doc.Value = m[1]
+			}
+		} else if doc.Default == "false" {
+			doc.Default = "" // a switch is off unless given: saying so is noise
+		}
+		doc.Usage = placeholder.ReplaceAllString(doc.Usage, "$1")
+		if m := usageDefault.FindStringSubmatchIndex(doc.Usage); m != nil && doc.Default == "" {
+			doc.Default = doc.Usage[m[2]:m[3]]
+			doc.Usage = doc.Usage[:m[0]]
+		}
+		if n := len(doc.Default); n > 1 && doc.Default[0] == '"' && doc.Default[n-1] == '"' {
+			doc.Default = doc.Default[1 : n-1] // urfave/cli quotes a string's default
+		}
+		for _, n := range f.Names() {
+			doc.Names = append(doc.Names, dashed(n))
+		}
+		docs = append(docs, doc)
+	}
+	return docs
 }
 
 // roffText escapes s for use inside a roff line: backslashes, and dashes,

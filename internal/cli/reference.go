@@ -78,54 +78,25 @@ func lookupCommand(app *ucli.App, path []string) (*ucli.Command, error) {
 // flagTable is a command's visible flags: names and value, default, and
 // the usage line that --help shows.
 func flagTable(flags []ucli.Flag, command string) string {
+	docs := flagDocs(flags)
+	if len(docs) == 0 {
+		return fmt.Sprintf("maestro %s takes no flags.\n", command)
+	}
 	var b strings.Builder
 	b.WriteString("| flag | default | what it does |\n|---|---|---|\n")
-	n := 0
-	for _, f := range flags {
-		if v, ok := f.(ucli.VisibleFlag); ok && !v.IsVisible() {
-			continue
-		}
-		d, ok := f.(ucli.DocGenerationFlag)
-		if !ok {
-			continue
-		}
-		usage := d.GetUsage()
-		value := ""
-		if d.TakesValue() {
-			value = " VALUE"
-			if m := placeholder.FindStringSubmatch(usage); m != nil {
-				value = " " + m[1]
+	for _, d := range docs {
+		names := make([]string, len(d.Names))
+		for i, n := range d.Names {
+			if i == 0 && d.Value != "" {
+				n += " " + d.Value
 			}
+			names[i] = "`" + n + "`"
 		}
-		usage = placeholder.ReplaceAllString(usage, "$1")
-		def := d.GetDefaultText()
-		if !d.TakesValue() && def == "false" {
-			def = "" // a switch is off unless given: saying so is noise
-		}
-		// Defaults that come from the configuration are written in the
-		// usage line, for --help: the table gives them their column.
-		if m := usageDefault.FindStringSubmatchIndex(usage); m != nil && def == "" {
-			def = usage[m[2]:m[3]]
-			usage = usage[:m[0]]
-		}
-		var names []string
-		for i, name := range f.Names() {
-			if i == 0 {
-				name += value
-			}
-			names = append(names, "`"+dashed(name)+"`")
-		}
-		if len(def) > 1 && def[0] == '"' && def[len(def)-1] == '"' {
-			def = def[1 : len(def)-1] // urfave/cli quotes a string's default
-		}
+		def := d.Default
 		if def != "" {
 			def = "`" + def + "`"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", strings.Join(names, ", "), def, cell(usage))
-		n++
-	}
-	if n == 0 {
-		return fmt.Sprintf("maestro %s takes no flags.\n", command)
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", strings.Join(names, ", "), def, cell(d.Usage))
 	}
 	return b.String()
 }

@@ -50,25 +50,38 @@ func Links(src []byte) []Link {
 // any explicit <a name> or id.
 func Anchors(src []byte) map[string]bool {
 	anchors := map[string]bool{}
-	seen := map[string]int{}
 	for _, line := range proseLines(src) {
 		for _, m := range htmlAnchor.FindAllStringSubmatch(line, -1) {
 			anchors[m[1]] = true
 		}
+	}
+	for _, a := range headingAnchors(src) {
+		if a != "" {
+			anchors[a] = true
+		}
+	}
+	return anchors
+}
+
+// headingAnchors gives, for each line of a page, the anchor of the heading
+// on it ("" for other lines). GitHub numbers repeated headings: x, x-1, x-2.
+func headingAnchors(src []byte) []string {
+	prose := proseLines(src)
+	out := make([]string, len(prose))
+	seen := map[string]int{}
+	for i, line := range prose {
 		m := heading.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
 		slug := Slug(m[2])
-		// GitHub numbers repeated headings: x, x-1, x-2.
+		out[i] = slug
 		if n := seen[slug]; n > 0 {
-			anchors[slug+"-"+strconv.Itoa(n)] = true
-		} else {
-			anchors[slug] = true
+			out[i] = slug + "-" + strconv.Itoa(n)
 		}
 		seen[slug]++
 	}
-	return anchors
+	return out
 }
 
 // Slug is GitHub's anchor for a heading: the text as shown (links and
@@ -123,16 +136,11 @@ func FlagTableLinks(pages map[string][]byte, from string) map[string]string {
 	sort.Strings(paths) // a command with two tables links to the same one each time
 	for _, path := range paths {
 		src := pages[path]
-		anchor := ""
-		seen := map[string]int{}
-		for _, line := range proseLines(src) {
-			if m := heading.FindStringSubmatch(line); m != nil {
-				slug := Slug(m[2])
-				anchor = slug
-				if n := seen[slug]; n > 0 {
-					anchor = slug + "-" + strconv.Itoa(n)
-				}
-				seen[slug]++
+		anchor := "" // of the heading the table is under
+		headings := headingAnchors(src)
+		for i, line := range proseLines(src) {
+			if headings[i] != "" {
+				anchor = headings[i]
 				continue
 			}
 			m := flagsMarker.FindStringSubmatch(line)

@@ -21,20 +21,34 @@ mkdir -p "$bindir"
 
 # Build next to the target and rename over it, so a maestro that is running
 # meanwhile keeps its binary and nobody ever runs half a file.
-tmp=$(mktemp "$bindir/.maestro.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
+tmp=
+trap 'rm -f "${tmp:-}"' EXIT
 # urfave_cli_no_docs leaves out urfave/cli's man-page and Markdown
 # generators, which maestro does not use and which cost every start of
-# maestro-run about half a millisecond.
-go build -trimpath -tags urfave_cli_no_docs \
-  -ldflags "-s -w -X github.com/maestro-recovery/maestro/internal/cli.Version=$version" \
-  -o "$tmp" .
-if [ -f "$bindir/maestro" ] && cmp -s "$tmp" "$bindir/maestro"; then
-  say "$bindir/maestro is already maestro $version"
-else
-  mv -f "$tmp" "$bindir/maestro"
-  say "installed $bindir/maestro ($version)"
-fi
+# maestro-run about half a millisecond. CGO_ENABLED=0 keeps the binaries
+# static: no dynamic loader at each start.
+build() { # OUT PACKAGE
+  CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs \
+    -ldflags "-s -w -X github.com/maestro-recovery/maestro/internal/cli.Version=$version" \
+    -o "$1" "$2"
+}
+# install NAME PACKAGE: build next to the target and rename over it.
+install_bin() {
+  tmp=$(mktemp "$bindir/.$1.XXXXXX")
+  build "$tmp" "$2"
+  if [ -f "$bindir/$1" ] && cmp -s "$tmp" "$bindir/$1"; then
+    rm -f "$tmp"
+    say "$bindir/$1 is already maestro $version"
+  else
+    mv -f "$tmp" "$bindir/$1"
+    say "installed $bindir/$1 ($version)"
+  fi
+  tmp=
+}
+# maestro-mcp is the MCP server that 'maestro mcp' runs: a binary of its
+# own, so that maestro does not carry the MCP SDK into every start.
+install_bin maestro .
+install_bin maestro-mcp ./cmd/maestro-mcp
 
 for name in maestro-run git-maestro; do
   link=$bindir/$name

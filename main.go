@@ -23,6 +23,10 @@ func main() {
 		// git's hooks, on every commit: without building the command line.
 		os.Exit(cli.Hook(args[1:], recoveryTOML))
 	}
+	if len(args) > 1 && args[0] == "agent" && args[1] == "hook" {
+		// Coding agents' hooks, on every tool call: the same.
+		os.Exit(cli.AgentHook(args[2:], recoveryTOML))
+	}
 	os.Exit(exitCode(cli.Run(args, recoveryTOML)))
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/maestro-recovery/maestro/internal/gittest"
+	"github.com/maestro-recovery/maestro/mcp"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -24,6 +25,9 @@ func TestMain(m *testing.M) {
 		"maestro":     main,
 		"maestro-run": main,
 		"git-maestro": main,
+		// The MCP server, which maestro mcp runs in its place (a binary
+		// of its own, as cmd/maestro-mcp builds it).
+		"maestro-mcp": func() { os.Exit(mcp.Main(os.Args[1:], recoveryTOML)) },
 	})
 }
 

@@ -24,6 +24,7 @@ type fileDoc struct {
 	Rules        []ruleTable                 `toml:"rules"`
 	Share        *shareTable                 `toml:"share"`
 	Sessions     *sessionsTable              `toml:"sessions"`
+	Agent        *agentTable                 `toml:"agent"`
 }
 
 type retryTable struct {
@@ -76,8 +77,9 @@ type ruleTable struct {
 
 // Keys each table accepts, for "did you mean" hints.
 var tableKeys = map[string][]string{
-	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions"},
+	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions", "agent"},
 	"sessions":      {"keep", "older_than"},
+	"agent":         {"risky_commands", "block_risky", "rollback_after"},
 	"share":         {"never_push"},
 	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than"},
 	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after"},

@@ -80,6 +80,8 @@ type Config struct {
 	ShareSource       Source
 	Sessions          Sessions
 	SessionsSource    Source
+	Agent             Agent
+	AgentSource       Source
 	// Files are the files that were found, in order of precedence, with
 	// those ignored (a repository's file not trusted).
 	Files []File
@@ -263,7 +265,7 @@ func LoadDefault(data []byte) (*Config, error) {
 
 func newConfig() *Config {
 	return &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault},
-		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, Share: Share{NeverPush: slices.Clone(DefaultNeverPush)}, ShareSource: Source{Origin: OriginDefault}, Sessions: DefaultSessions, SessionsSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
+		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, Share: Share{NeverPush: slices.Clone(DefaultNeverPush)}, ShareSource: Source{Origin: OriginDefault}, Sessions: DefaultSessions, SessionsSource: Source{Origin: OriginDefault}, Agent: DefaultAgent, AgentSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
 }
 
 // firstWins adds to have each table of a file that no earlier file
@@ -326,7 +328,7 @@ func (c *Config) ensure() error {
 // contributes, naming the file and line of anything wrong.
 func (c *Config) merge(docs []*document) error {
 	retrySet, checkpointsSet, shareSet := false, false, false
-	sessionsSet := false
+	sessionsSet, agentSet := false, false
 	for _, d := range docs {
 		if d.file.Retry != nil && !retrySet {
 			r, err := d.retry()
@@ -353,6 +355,13 @@ func (c *Config) merge(docs []*document) error {
 				return err
 			}
 			c.Sessions, c.SessionsSource, sessionsSet = ss, d.src, true
+		}
+		if d.file.Agent != nil && !agentSet {
+			a, err := d.agent()
+			if err != nil {
+				return err
+			}
+			c.Agent, c.AgentSource, agentSet = a, d.src, true
 		}
 		if err := firstWins(c.prompts, d.file.Prompts, d.prompt); err != nil {
 			return err

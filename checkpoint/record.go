@@ -89,6 +89,9 @@ type Record struct {
 	// Future is true when the checkpoint is dated more than FutureSkew
 	// ahead of this machine's clock: a wrong clock, or a forged record.
 	Future bool `json:"future,omitempty"`
+	// Tree is the tree the checkpoint holds, as Create made it; not
+	// stored, "" when read back.
+	Tree string `json:"-"`
 }
 
 // FutureSkew is how far ahead of the clock a checkpoint may be dated

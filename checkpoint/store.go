@@ -75,7 +75,20 @@ type CreateOptions struct {
 	// OfHead checkpoints the commit at HEAD whatever the working tree
 	// holds: the hooks use it, for a commit was just made.
 	OfHead bool
+	// UnlessTree, when set, is the tree of the previous checkpoint: when
+	// the working tree is the same, nothing is made and Create returns
+	// ErrUnchanged (the agents' end-of-turn checkpoints).
+	UnlessTree string
+	// LikelyDirty skips git status and captures the working tree at once
+	// (a clean tree still gives a checkpoint of HEAD): one walk of the
+	// tree instead of two when it has changed, as at the end of an
+	// agent's turn.
+	LikelyDirty bool
 }
+
+// ErrUnchanged is Create's answer when the working tree is
+// CreateOptions.UnlessTree.
+var ErrUnchanged = errors.New("the working tree is the same as at the previous checkpoint")
 
 // Create makes a checkpoint of the working tree: HEAD when it is clean, a
 // snapshot commit when it is dirty, made without touching the branch, the
@@ -114,10 +127,13 @@ func (s *Store) Create(o CreateOptions) (*Record, error) {
 	if rec.Tags == nil {
 		rec.Tags = []string{}
 	}
+	rec.Tree = head.Tree
 	if !o.OfHead {
-		dirty, err := s.repo.Dirty()
-		if err != nil {
-			return nil, err
+		dirty := o.LikelyDirty
+		if !dirty {
+			if dirty, err = s.repo.Dirty(); err != nil {
+				return nil, err
+			}
 		}
 		if dirty {
 			snap, err := s.capture(head, "maestro checkpoint: "+o.Description)
@@ -126,9 +142,12 @@ func (s *Store) Create(o CreateOptions) (*Record, error) {
 			}
 			snap.cleanup()
 			if !snap.clean {
-				rec.CommitSHA, rec.Snapshot = snap.commit, true
+				rec.CommitSHA, rec.Snapshot, rec.Tree = snap.commit, true, snap.workTree
 			}
 		}
+	}
+	if o.UnlessTree != "" && rec.Tree == o.UnlessTree {
+		return nil, ErrUnchanged
 	}
 	// The id is new each try: another process may take the same one only by
 	// drawing the same 32 random bits in the same nanosecond, and then the

@@ -33,6 +33,9 @@ func (e Entry) clipped(limit int) Entry {
 		h.Options = clipAll(h.Options, limit)
 		e.Human = &h
 	}
+	if e.Agent != nil {
+		e.Agent = e.Agent.clipped(limit)
+	}
 	return e
 }
 

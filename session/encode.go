@@ -29,6 +29,9 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 	if e.Human != nil {
 		w.field("human", e.Human)
 	}
+	if e.Agent != nil {
+		w.field("agent", e.Agent)
+	}
 	if e.Truncated {
 		w.raw("truncated", []byte("true"))
 	}

@@ -38,6 +38,7 @@ type Entry struct {
 	Description string           `json:"description,omitempty"`
 	Run         *Run             `json:"run,omitempty"`
 	Human       *escalate.Record `json:"human,omitempty"`
+	Agent       *Agent           `json:"agent,omitempty"` // an agent hook's event
 	// Truncated says the entry's texts were clipped to fit in a record
 	// (see Append).
 	Truncated bool `json:"truncated,omitempty"`
@@ -226,6 +227,8 @@ type Stats struct {
 	QuestionsAsked     int            `json:"questions_asked"`
 	QuestionsAnswered  int            `json:"questions_answered"`
 	ErrorRecoveryCount int            `json:"error_recovery_count"`
+	// Agent is there when coding agents' hooks wrote to the session.
+	Agent *AgentStats `json:"agent,omitempty"`
 }
 
 // Summarize sums the log's entries up. The checkpoint counts are the
@@ -235,6 +238,7 @@ func Summarize(id string, entries []Entry) Stats {
 	asked := map[string]bool{}
 	answered := map[string]bool{}
 	for _, e := range entries {
+		s.addAgent(e)
 		switch e.Type {
 		case KindStart:
 			t := e.Time

@@ -43,6 +43,15 @@ func CatchSignals() *Signals {
 	return s
 }
 
+// SignalsFrom is Signals fed by the caller instead of the process's own
+// signals: a server running commands for its clients (maestro mcp) stops
+// one by sending on c, and its own signals stay its own.
+func SignalsFrom(c chan os.Signal) *Signals {
+	s := &Signals{c: c, ready: make(chan struct{})}
+	close(s.ready)
+	return s
+}
+
 // wait returns once the signals are caught.
 func (s *Signals) wait() { <-s.ready }
 

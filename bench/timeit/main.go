@@ -8,10 +8,15 @@
 // Each argument is one command, split on spaces (no shell is involved, so a
 // shell's start-up does not blur what is measured). An argument may start
 // with a label, NAME=COMMAND (NAME made of letters, digits and _), which
-// names the command in the output and in the -kv file. Output of the
+// names the command in the output and in the -kv file. A last word <FILE
+// feeds FILE to the command's standard input on every run (an agent hook's
+// event, say); without it standard input is /dev/null. Output of the
 // commands goes to /dev/null; a command that fails stops timeit.
 //
-// With -json it prints the results as JSON. With -kv FILE it also appends
+// With -cpu it also prints the median CPU time (user + system, from the
+// child's rusage) of each: what a command costs by itself, which a busy
+// machine inflates much less than wall time; the ratio stays the wall
+// time's. With -json it prints the results as JSON. With -kv FILE it also appends
 // one PREFIX.NAME.median_ms=... line (and mean_ms, p10_ms, p90_ms, ratio)
 // per command to FILE, for bench/measure to read.
 package main
@@ -39,6 +44,7 @@ type result struct {
 	P10MS    float64 `json:"p10_ms"`
 	P90MS    float64 `json:"p90_ms"`
 	Ratio    float64 `json:"ratio_to_baseline"`
+	CPUMS    float64 `json:"cpu_median_ms,omitempty"`
 }
 
 var label = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)=(.*)$`)
@@ -47,6 +53,7 @@ func main() {
 	n := flag.Int("n", 300, "runs of each command")
 	warmup := flag.Int("warmup", 20, "untimed runs of each command first")
 	asJSON := flag.Bool("json", false, "print JSON")
+	withCPU := flag.Bool("cpu", false, "also print the median CPU time (user + system) of each")
 	kv := flag.String("kv", "", "append NAME.median_ms=... lines to this `file`")
 	prefix := flag.String("prefix", "timeit", "key prefix for -kv")
 	flag.Parse()
@@ -66,23 +73,39 @@ func main() {
 		}
 		names, cmds = append(names, name), append(cmds, a)
 		f := strings.Fields(a)
-		shown = append(shown, strings.Join(append([]string{filepath.Base(f[0])}, f[1:]...), " "))
+		f[0] = filepath.Base(f[0])
+		if last := f[len(f)-1]; len(f) > 1 && strings.HasPrefix(last, "<") {
+			f[len(f)-1] = "<" + filepath.Base(last[1:])
+		}
+		shown = append(shown, strings.Join(f, " "))
 	}
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "timeit:", err)
 		os.Exit(1)
 	}
-	run := func(c string) time.Duration {
+	run := func(c string) (time.Duration, time.Duration) {
 		f := strings.Fields(c)
 		cmd := exec.Command(f[0], f[1:]...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+		if last := f[len(f)-1]; len(f) > 1 && strings.HasPrefix(last, "<") {
+			// An *os.File, so the child reads it directly: no copying
+			// goroutine in timeit between the two.
+			in, err := os.Open(last[1:])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "timeit:", err)
+				os.Exit(1)
+			}
+			defer in.Close()
+			cmd.Args, cmd.Stdin = f[:len(f)-1], in
+		}
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "timeit: %s: %v\n", c, err)
 			os.Exit(1)
 		}
-		return time.Since(start)
+		wall := time.Since(start)
+		return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	for i := 0; i < *warmup; i++ {
 		for _, c := range cmds {
@@ -90,9 +113,11 @@ func main() {
 		}
 	}
 	times := make([][]time.Duration, len(cmds))
+	cpu := make([][]time.Duration, len(cmds))
 	for i := 0; i < *n; i++ {
 		for j, c := range cmds {
-			times[j] = append(times[j], run(c))
+			w, u := run(c)
+			times[j], cpu[j] = append(times[j], w), append(cpu[j], u)
 		}
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -112,6 +137,10 @@ func main() {
 			P10MS:    ms(t[len(t)/10]),
 			P90MS:    ms(t[len(t)*9/10]),
 		})
+		if *withCPU {
+			slices.Sort(cpu[j])
+			results[j].CPUMS = ms(median(cpu[j]))
+		}
 	}
 	for j := range results {
 		results[j].Ratio = results[j].MedianMS / results[0].MedianMS
@@ -130,9 +159,17 @@ func main() {
 	for _, s := range shown {
 		width = max(width, len(s))
 	}
-	fmt.Printf("  %-*s  %9s  %9s  %9s  %8s\n", width, "command", "median ms", "p10 ms", "p90 ms", "ratio")
+	cpuHead := ""
+	if *withCPU {
+		cpuHead = "     cpu ms"
+	}
+	fmt.Printf("  %-*s  %9s  %9s  %9s  %8s%s\n", width, "command", "median ms", "p10 ms", "p90 ms", "ratio", cpuHead)
 	for j, r := range results {
-		fmt.Printf("  %-*s  %9.3f  %9.3f  %9.3f  %7.2fx\n", width, shown[j], r.MedianMS, r.P10MS, r.P90MS, r.Ratio)
+		cpuCol := ""
+		if *withCPU {
+			cpuCol = fmt.Sprintf("  %9.3f", r.CPUMS)
+		}
+		fmt.Printf("  %-*s  %9.3f  %9.3f  %9.3f  %7.2fx%s\n", width, shown[j], r.MedianMS, r.P10MS, r.P90MS, r.Ratio, cpuCol)
 	}
 	fmt.Printf("  (%d interleaved runs of each after %d warm-up runs; ratio = median / median of the first)\n", *n, *warmup)
 }
@@ -152,6 +189,9 @@ func writeKV(path, prefix string, results []result) error {
 		k := prefix + "." + r.Name + "."
 		lines = append(lines, fmt.Sprintf("%smedian_ms=%.6f", k, r.MedianMS), fmt.Sprintf("%smean_ms=%.6f", k, r.MeanMS),
 			fmt.Sprintf("%sp10_ms=%.6f", k, r.P10MS), fmt.Sprintf("%sp90_ms=%.6f", k, r.P90MS), fmt.Sprintf("%sratio=%.6f", k, r.Ratio))
+		if r.CPUMS > 0 {
+			lines = append(lines, fmt.Sprintf("%scpu_median_ms=%.6f", k, r.CPUMS))
+		}
 	}
 	return kv.Append(path, lines...)
 }

@@ -70,6 +70,8 @@ func (e *env) app() *ucli.App {
 			e.askCommands(),
 			e.sessionCommands(),
 			e.hookCommands(),
+			e.agentCommands(),
+			[]*ucli.Command{e.mcpCommand()},
 			[]*ucli.Command{e.configCommand(), e.doctorCommand(), versionCommand()},
 			[]*ucli.Command{completionCommand(), manCommand(), completeCommand()}),
 		// urfave/cli would print its own messages and exit; maestro keeps one

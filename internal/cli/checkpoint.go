@@ -375,7 +375,7 @@ func (e *env) diff(c *ucli.Context) error {
 			Changes      []diffChange `json:"changes"`
 		}{CheckpointID: r.CheckpointID, Changes: []diffChange{}}
 		for _, ch := range changes {
-			out.Changes = append(out.Changes, diffChange{Status: statusWord(ch.Status), Path: textsafe.Path(ch.Path)})
+			out.Changes = append(out.Changes, diffChange{Status: checkpoint.ChangeWord(ch.Status), Path: textsafe.Path(ch.Path)})
 		}
 		return writeJSON(os.Stdout, out)
 	}
@@ -386,18 +386,6 @@ func (e *env) diff(c *ucli.Context) error {
 type diffChange struct {
 	Status string        `json:"status"`
 	Path   textsafe.Path `json:"path"` // byte for byte, even when not UTF-8
-}
-
-func statusWord(s string) string {
-	switch s {
-	case "A":
-		return "added"
-	case "D":
-		return "deleted"
-	case "T":
-		return "type_changed"
-	}
-	return "modified"
 }
 
 // recoveryResult is DESIGN.md's recovery result.

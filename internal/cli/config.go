@@ -196,6 +196,13 @@ type sessionsJSON struct {
 	OlderThan *string `json:"older_than"`
 }
 
+type agentJSON struct {
+	Source        string   `json:"source"`
+	RiskyCommands []string `json:"risky_commands"`
+	BlockRisky    bool     `json:"block_risky"`
+	RollbackAfter int      `json:"rollback_after"`
+}
+
 func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalog.Rule, prompts map[string]catalog.Prompt) any {
 	r := cfg.Retry
 	fd := catalog.FormatDuration
@@ -224,6 +231,7 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Retry        retryJSON                      `json:"retry"`
 		Checkpoints  checkpointsJSON                `json:"checkpoints"`
 		Sessions     sessionsJSON                   `json:"sessions"`
+		Agent        agentJSON                      `json:"agent"`
 		Share        map[string]any                 `json:"share"`
 		FailureTypes map[string]catalog.FailureType `json:"failure_types"`
 		Prompts      map[string]promptJSON          `json:"prompts"`
@@ -234,6 +242,7 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Prompts:     pm,
 		Share:       map[string]any{"source": cfg.ShareSource.String(), "never_push": cfg.Share.NeverPush},
 		Sessions:    sessionsJSON{Source: cfg.SessionsSource.String(), Keep: cfg.Sessions.Keep, OlderThan: opt(cfg.Sessions.OlderThan)},
+		Agent:       agentJSON{Source: cfg.AgentSource.String(), RiskyCommands: cfg.Agent.RiskyCommands, BlockRisky: cfg.Agent.BlockRisky, RollbackAfter: cfg.Agent.RollbackAfter},
 		Retry: retryJSON{
 			Source:          cfg.RetrySource.String(),
 			MaxAttempts:     r.MaxAttempts,
@@ -289,6 +298,8 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 	if ss.OlderThan > 0 {
 		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(ss.OlderThan)))
 	}
+	ag := cfg.Agent
+	fmt.Fprintf(w, "\n# from: %s\n[agent]\nrisky_commands = %s\nblock_risky = %t\nrollback_after = %d\n", textsafe.Visible(cfg.AgentSource.String()), tomlArray(ag.RiskyCommands), ag.BlockRisky, ag.RollbackAfter)
 	// [share] adds up: the built-in list, then every file's patterns.
 	fmt.Fprintf(w, "\n# from: %s, and every file with [share]\n[share]\nnever_push = %s\n", textsafe.Visible(cfg.ShareSource.String()), tomlArray(cfg.Share.NeverPush))
 	names := make([]string, 0, len(prompts))

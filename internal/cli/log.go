@@ -19,15 +19,16 @@ import (
 // logItem is one line of maestro log: an entry of the session's log in
 // the local state, or a checkpoint or event git holds for the session.
 type logItem struct {
-	Time        time.Time        `json:"time"`
-	SessionID   string           `json:"session_id"`
-	Type        string           `json:"type"` // the entry's, "checkpoint", or the event's
-	Description string           `json:"description,omitempty"`
-	Run         *sessionlog.Run  `json:"run,omitempty"`
-	Human       *escalate.Record `json:"human,omitempty"`
-	Truncated   bool             `json:"truncated,omitempty"`
-	Checkpoint  *logCheckpoint   `json:"checkpoint,omitempty"`
-	Event       *logEvent        `json:"event,omitempty"`
+	Time        time.Time         `json:"time"`
+	SessionID   string            `json:"session_id"`
+	Type        string            `json:"type"` // the entry's, "checkpoint", or the event's
+	Description string            `json:"description,omitempty"`
+	Run         *sessionlog.Run   `json:"run,omitempty"`
+	Human       *escalate.Record  `json:"human,omitempty"`
+	Agent       *sessionlog.Agent `json:"agent,omitempty"` // an agent hook's event
+	Truncated   bool              `json:"truncated,omitempty"`
+	Checkpoint  *logCheckpoint    `json:"checkpoint,omitempty"`
+	Event       *logEvent         `json:"event,omitempty"`
 }
 
 // logCheckpoint is what the log shows of a checkpoint; maestro show has
@@ -85,7 +86,7 @@ func (e *env) log(c *ucli.Context) error {
 	}
 	items := make([]logItem, 0, len(entries))
 	for _, en := range entries {
-		items = append(items, logItem{Time: en.Time, SessionID: en.SessionID, Type: en.Type, Description: en.Description, Run: en.Run, Human: en.Human, Truncated: en.Truncated})
+		items = append(items, logItem{Time: en.Time, SessionID: en.SessionID, Type: en.Type, Description: en.Description, Run: en.Run, Human: en.Human, Agent: en.Agent, Truncated: en.Truncated})
 	}
 	// Checkpoints, rollbacks, undos and prunes are in git: merged in by time.
 	if s != nil {
@@ -170,6 +171,8 @@ func printLogItem(it logItem) {
 		line("answer", "%s", text)
 	case it.Type == sessionlog.KindStart:
 		line("start", "%s", v(it.Description))
+	case it.Agent != nil:
+		line("agent", "%s", agentLogText(it))
 	case it.Checkpoint != nil:
 		by := "by hand"
 		if it.Checkpoint.Source != "" && it.Checkpoint.Source != "checkpoint" {

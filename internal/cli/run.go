@@ -248,16 +248,9 @@ type runReport struct {
 // logRun keeps the run in the session's log. A log that cannot be written
 // costs a warning, not the run's result.
 func (e *env) logRun(session string, rep *wrapper.Report, results []recovery.Result) {
-	run := &sessionlog.Run{Command: rep.Command, ExitCode: rep.ExitCode, Outcome: rep.Outcome, AttemptsMade: rep.AttemptsMade,
-		Failures: map[string]int{}, TotalTimeSeconds: rep.TotalTimeSeconds, Recovery: results}
-	for _, a := range rep.Attempts {
-		if a.Classification != nil {
-			run.Failures[a.Classification.FailureType]++
-		}
-	}
 	dir, err := state.Dir(".", nil)
 	if err == nil {
-		err = sessionlog.Open(dir, session).Append(sessionlog.Entry{Type: sessionlog.KindRun, Run: run})
+		err = sessionlog.Open(dir, session).Append(sessionlog.Entry{Type: sessionlog.KindRun, Run: sessionlog.RunOf(rep, results)})
 	}
 	if err != nil {
 		printWarning(os.Stderr, "the run is not in the session log", err)

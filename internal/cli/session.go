@@ -274,22 +274,7 @@ func (e *env) sessionShow(c *ucli.Context) error {
 		if err != nil {
 			return storeError("session show", err)
 		}
-		st.Checkpoints = len(cat.Filter(id, ""))
-		for _, ev := range cat.Events {
-			if ev.SessionID != id {
-				continue
-			}
-			switch ev.Type {
-			case checkpoint.EventRollback:
-				st.Rollbacks++
-			case checkpoint.EventUndo:
-				st.Undos++
-			case checkpoint.EventRedo:
-				st.Redos++
-			case checkpoint.EventFetch:
-				st.Fetches++
-			}
-		}
+		st.CountGit(cat)
 	}
 	if c.Bool("json") {
 		return writeJSON(os.Stdout, st)
@@ -314,6 +299,15 @@ func (e *env) sessionShow(c *ucli.Context) error {
 	fmt.Fprintf(w, "fetches:\t%d\n", st.Fetches)
 	fmt.Fprintf(w, "questions:\t%d asked, %d answered\n", st.QuestionsAsked, st.QuestionsAnswered)
 	fmt.Fprintf(w, "error recoveries:\t%d\n", st.ErrorRecoveryCount)
+	if a := st.Agent; a != nil {
+		fmt.Fprintf(w, "agent turns:\t%d\n", a.Turns)
+		fmt.Fprintf(w, "risky commands:\t%d checkpointed, %d blocked\n", a.RiskyCheckpoints, a.Blocked)
+		fmt.Fprintf(w, "failed commands:\t%d", a.ToolFailures)
+		if len(a.FailuresByType) > 0 {
+			fmt.Fprintf(w, " (%s)", countsText(a.FailuresByType))
+		}
+		fmt.Fprintln(w)
+	}
 	return w.Flush()
 }
 

@@ -2,15 +2,11 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
-	"github.com/maestro-recovery/maestro/internal/ids"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -60,13 +56,10 @@ func hintsOf(err error) []string {
 }
 
 // checkSession refuses a session this repository (or, outside one, the
-// local state) knows nothing of, naming the nearest ids: a typo in
-// --session-id or $MAESTRO_SESSION_ID would otherwise show an empty
-// session, or roll back nothing. A session is known when it has a log in
-// the local state or a checkpoint, record or event ref, made here or
-// fetched; default always is. store may be nil: it is opened when in a repository.
-// Commands that create (checkpoint, run, ask) do not call it: a new id is
-// how a session begins.
+// local state) knows nothing of, naming the nearest ids (sessionlog.Check).
+// store may be nil: it is opened when in a repository. Commands that
+// create (checkpoint, run, ask) do not call it: a new id is how a session
+// begins.
 func checkSession(cmd, id string, store *checkpoint.Store) error {
 	if err := checkpoint.ValidateID("session id", id); err != nil {
 		return usageError(ExitUsage, cmd, err)
@@ -78,47 +71,20 @@ func checkSession(cmd, id string, store *checkpoint.Store) error {
 	if err != nil {
 		return err
 	}
-	if sessionlog.HasLog(dir, id) {
-		return nil
-	}
-	infos, err := sessionlog.List(dir)
-	if err != nil {
-		return &Error{Code: ExitFailed, Err: err, Hint: hintsOf(err)}
-	}
-	known := []string{sessionlog.Default}
-	for _, i := range infos {
-		known = append(known, i.ID)
-	}
-	if store == nil {
+	if store == nil && !sessionlog.HasLog(dir, id) {
 		s, err := checkpoint.Open(".")
 		if err != nil && !errors.Is(err, git.ErrNotRepo) {
 			return storeError(cmd, err)
 		}
 		store = s
 	}
-	if store != nil {
-		refs, err := store.Repo().Refs(checkpoint.RefRoot)
-		if err != nil {
-			return storeError(cmd, err)
-		}
-		for _, r := range refs {
-			parts := strings.Split(strings.TrimPrefix(r.Name, checkpoint.RefRoot), "/")
-			if len(parts) == 5 && parts[0] == "remotes" {
-				parts = parts[2:] // fetched: known, and listed apart
-			}
-			if len(parts) != 3 || parts[0] != "checkpoints" && parts[0] != "records" && parts[0] != "events" {
-				continue
-			}
-			if parts[1] == id {
-				return nil
-			}
-			if checkpoint.ValidateID("session id", parts[1]) == nil {
-				known = append(known, parts[1])
-			}
-		}
+	err = sessionlog.Check(dir, id, store)
+	var unknown *sessionlog.UnknownError
+	switch {
+	case errors.As(err, &unknown):
+		return &Error{Code: ExitFailed, Err: err, Hint: unknown.Hints()}
+	case err != nil:
+		return storeError(cmd, err)
 	}
-	slices.Sort(known)
-	return &Error{Code: ExitFailed, Err: fmt.Errorf("no session %q here", id), Hint: []string{
-		"nearest: " + strings.Join(ids.Nearest(id, slices.Compact(known), 3), ", "),
-		"'maestro session list' lists them; a session is known once it has a log or a checkpoint"}}
+	return nil
 }

@@ -318,4 +318,16 @@ func TestStopCleanTree(t *testing.T) {
 	if len(recs) != 1 || recs[0].Snapshot || recs[0].CommitSHA != head {
 		t.Errorf("checkpoints of a clean tree: %+v (HEAD %s)", recs, head)
 	}
+	// The previous checkpoint is HEAD itself: a turn that changed nothing
+	// makes none (git status alone says so), and a turn that changed a file,
+	// tracked or not, makes a snapshot.
+	sendEvent(t, dir, "claude-code", "Stop", nil)
+	if recs := sessionRecords(t, dir); len(recs) != 1 {
+		t.Errorf("an unchanged turn made a checkpoint: %d of them", len(recs))
+	}
+	gittest.Write(t, dir, "new.txt", "a file of the turn\n")
+	sendEvent(t, dir, "claude-code", "Stop", nil)
+	if recs := sessionRecords(t, dir); len(recs) != 2 || !recs[0].Snapshot && !recs[1].Snapshot {
+		t.Errorf("a changed turn: want a second checkpoint, a snapshot: %+v", recs)
+	}
 }

@@ -130,6 +130,13 @@ func (s *Store) Create(o CreateOptions) (*Record, error) {
 	rec.Tree = head.Tree
 	if !o.OfHead {
 		dirty := o.LikelyDirty
+		if o.UnlessTree != "" && o.UnlessTree == head.Tree {
+			// The previous checkpoint was HEAD itself: the tree is unchanged
+			// exactly when it is clean, which one git status says, without
+			// capturing it (a turn that changed nothing: a third of the
+			// time, and about nine git processes fewer).
+			dirty = false
+		}
 		if !dirty {
 			if dirty, err = s.repo.Dirty(); err != nil {
 				return nil, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/maestro-recovery/maestro/agent"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
@@ -42,7 +43,7 @@ func AgentHook(args []string, defaultCatalog []byte) int {
 		fmt.Fprintf(os.Stderr, "maestro: warning: agent hook: want AGENT EVENT, got %d argument%s: nothing done\n", len(args), plural(len(args)))
 		return 0
 	}
-	payload, tooBig, err := readPayload(os.Stdin)
+	payload, tooBig, err := readPayload(os.Stdin, payloadWait)
 	res := agent.Handle(agent.HookOptions{Agent: args[0], Event: args[1], Payload: payload, Default: defaultCatalog})
 	switch {
 	case err != nil:
@@ -61,24 +62,48 @@ func AgentHook(args []string, defaultCatalog []byte) int {
 	return 0
 }
 
+// payloadWait bounds the wait for the event's end: an agent writes it and
+// closes stdin at once, and one that left the pipe open must not leave its
+// hook waiting until its own hook timeout (a minute for Claude Code).
+var payloadWait = 10 * time.Second
+
 // readPayload reads the event, at most agent.MaxPayload bytes; a larger
 // one is not used (tooBig), and nil is returned for it. A terminal is
-// never read: a hook run by hand gets no event.
-func readPayload(f *os.File) (data []byte, tooBig bool, err error) {
+// never read: a hook run by hand gets no event. Past wait without the end
+// of stdin, it gives up (the reading goroutine ends with the process).
+func readPayload(f *os.File, wait time.Duration) (data []byte, tooBig bool, err error) {
 	if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
 		return nil, false, nil
 	}
-	data, err = io.ReadAll(io.LimitReader(f, agent.MaxPayload+1))
-	if err != nil {
-		return nil, false, err
+	type read struct {
+		data   []byte
+		tooBig bool
+		err    error
 	}
-	if len(data) > agent.MaxPayload {
-		// The rest is read and dropped, up to a bound, so that the agent's
-		// write does not fail on a closed pipe.
-		io.CopyN(io.Discard, f, 64<<20)
-		return nil, true, nil
+	done := make(chan read, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(f, agent.MaxPayload+1))
+		if err != nil {
+			done <- read{err: err}
+			return
+		}
+		if len(data) > agent.MaxPayload {
+			// The rest is read and dropped, up to a bound, so that the
+			// agent's write does not fail on a closed pipe.
+			io.CopyN(io.Discard, f, 64<<20)
+			done <- read{tooBig: true}
+			return
+		}
+		done <- read{data: data}
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.data, r.tooBig, r.err
+	case <-timer.C:
+		return nil, false, fmt.Errorf("stdin was not closed within %s", wait)
 	}
-	return data, false, nil
 }
 
 // agentLogText is what maestro log shows of an agent hook's entry.

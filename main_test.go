@@ -47,10 +47,18 @@ func (i isolated) Run() int {
 		defer os.RemoveAll(dir)
 		plainBin = dir
 	}
+	// Before Isolate too: the tests that run go test share the real build
+	// cache, where the packages every test binary needs are already built.
+	if out, err := exec.Command("go", "env", "GOCACHE").Output(); err == nil {
+		goCache = strings.TrimSpace(string(out))
+	}
 	defer gittest.Isolate()()
 	moreParallel()
 	return i.m.Run()
 }
+
+// goCache is the go build cache of the machine, "" without go.
+var goCache string
 
 // plainBin, under -race, is a folder holding maestro built without the
 // race detector, under its three names, that the scripts run.

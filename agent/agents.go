@@ -6,7 +6,8 @@ package agent
 
 import (
 	"slices"
-	"strings"
+
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Scope is where an agent's configuration lives: in the project (checked in
@@ -290,13 +291,5 @@ const MCPServerName = "maestro"
 // HookCommand is the command line an agent runs for event: the absolute
 // path of maestro, quoted for the shell the agents run hooks with.
 func HookCommand(program, agent, event string) string {
-	return shellQuote(program) + " agent hook " + agent + " " + event
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return textsafe.ShellQuote(program) + " agent hook " + agent + " " + event
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // What an agent's hook event means to maestro.
@@ -323,7 +325,7 @@ func (f fields) command() string {
 	}
 	args := f.strs("command")
 	for i, a := range args {
-		args[i] = shellQuote(a)
+		args[i] = textsafe.ShellQuote(a)
 	}
 	return strings.Join(args, " ")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 )
 
@@ -452,7 +453,7 @@ func RetryCommand(command string) string {
 	words := strings.Fields(command)
 	plain := len(words) > 0
 	for _, w := range words {
-		if shellQuote(w) != w {
+		if textsafe.ShellQuote(w) != w {
 			plain = false
 			break
 		}
@@ -460,7 +461,7 @@ func RetryCommand(command string) string {
 	if plain {
 		return "maestro-run -- " + strings.Join(words, " ")
 	}
-	return "maestro-run -- sh -c " + shellQuote(command)
+	return "maestro-run -- sh -c " + textsafe.ShellQuote(command)
 }
 
 // oneLine is the first line of s, at most max runes.

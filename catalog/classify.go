@@ -259,52 +259,8 @@ func (c *Config) result(name string, code int, pattern, line string) Classificat
 	return Classification{FailureType: name, Transient: t.Transient, Retryable: t.Retryable, Pattern: pattern, Line: line, ExitCode: code, Approaches: approaches}
 }
 
-// cleanLine drops what a terminal would not show as text: carriage returns
-// (a pty turns \n into \r\n, progress bars redraw with \r) and ANSI escape
-// sequences (colours), so patterns match what the user reads.
-func cleanLine(line []byte) []byte {
-	if i := bytes.LastIndexByte(line, '\r'); i >= 0 {
-		// A progress bar redraws the line after \r; what shows is the last part.
-		if rest := bytes.TrimRight(line[i+1:], " "); len(rest) > 0 {
-			line = line[i+1:]
-		} else {
-			line = bytes.TrimRight(line, "\r")
-			if j := bytes.LastIndexByte(line, '\r'); j >= 0 {
-				line = line[j+1:]
-			}
-		}
-	}
-	if bytes.IndexByte(line, 0x1b) < 0 {
-		return bytes.TrimSpace(line)
-	}
-	out := make([]byte, 0, len(line))
-	for i := 0; i < len(line); i++ {
-		if line[i] != 0x1b {
-			out = append(out, line[i])
-			continue
-		}
-		// ESC [ parameters final-byte (CSI), ESC ] ... BEL/ST (OSC), or ESC x.
-		if i+1 < len(line) && line[i+1] == '[' {
-			j := i + 2
-			for j < len(line) && (line[j] < 0x40 || line[j] > 0x7e) {
-				j++
-			}
-			i = j
-		} else if i+1 < len(line) && line[i+1] == ']' {
-			j := i + 2
-			for j < len(line) && line[j] != 0x07 && !(line[j] == 0x1b && j+1 < len(line) && line[j+1] == '\\') {
-				j++
-			}
-			if j < len(line) && line[j] == 0x1b {
-				j++
-			}
-			i = j
-		} else {
-			i++
-		}
-	}
-	return bytes.TrimSpace(out)
-}
+// cleanLine is a line as the user reads it, without the spaces around it.
+func cleanLine(line []byte) []byte { return bytes.TrimSpace(textsafe.Plain(line)) }
 
 func clip(s string) string {
 	if len(s) <= maxLineLen {

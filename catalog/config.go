@@ -21,6 +21,9 @@ const (
 	Unknown = "unknown"
 	// Timeout is an attempt stopped by the per-attempt timeout.
 	Timeout = "timeout"
+	// TestFailure is the type after which a test command's retry reruns
+	// only the failed tests (the default catalog's rules give it).
+	TestFailure = "test_failure"
 )
 
 // Retry is the effective [retry] table.
@@ -34,18 +37,42 @@ type Retry struct {
 	AttemptTimeout  time.Duration // 0: none
 	TotalTimeout    time.Duration // 0: none
 	KillAfter       time.Duration // grace between TERM and KILL
+	// Rerun says what a later attempt of a recognised test command runs
+	// after a test failure: RerunFailed (only the tests that failed) or
+	// RerunAll (the whole command).
+	Rerun string
+	// RerunMaxFailures: past this many failed tests, the whole command
+	// runs again, for so many failures rarely come from flaky tests.
+	RerunMaxFailures int
+}
+
+// What a retry of a test command runs.
+const (
+	RerunFailed = "failed"
+	RerunAll    = "all"
+)
+
+// ParseRerun reads --rerun and [retry] rerun.
+func ParseRerun(s string) (string, error) {
+	switch v := strings.ToLower(strings.TrimSpace(s)); v {
+	case RerunFailed, RerunAll:
+		return v, nil
+	}
+	return "", fmt.Errorf("%q is not failed or all", s)
 }
 
 // DefaultRetry is the seed's RetryConfig; the embedded recovery.toml repeats
 // it, and a test keeps the two equal.
 var DefaultRetry = Retry{
-	MaxAttempts:     3,
-	BaseDelay:       time.Second,
-	MaxDelay:        60 * time.Second,
-	ExponentialBase: 2,
-	Jitter:          true,
-	RetryOn:         RetryOn{Mode: RetryAny},
-	KillAfter:       10 * time.Second,
+	MaxAttempts:      3,
+	BaseDelay:        time.Second,
+	MaxDelay:         60 * time.Second,
+	ExponentialBase:  2,
+	Jitter:           true,
+	RetryOn:          RetryOn{Mode: RetryAny},
+	KillAfter:        10 * time.Second,
+	Rerun:            RerunFailed,
+	RerunMaxFailures: 20,
 }
 
 // SettingError is a retry setting out of range. Key names it as
@@ -77,6 +104,8 @@ func (r Retry) Validate() *SettingError {
 		return &SettingError{Key: "total_timeout", Msg: "must be greater than zero"}
 	case r.KillAfter <= 0:
 		return &SettingError{Key: "kill_after", Msg: "must be greater than zero"}
+	case r.RerunMaxFailures < 1 || r.RerunMaxFailures > MaxAttemptsLimit:
+		return &SettingError{Key: "rerun_max_failures", Msg: fmt.Sprintf("%d is out of range: use 1 to %d (failed tests a retry reruns alone)", r.RerunMaxFailures, MaxAttemptsLimit)}
 	}
 	return nil
 }
@@ -202,10 +231,21 @@ type Checkpoints struct {
 	DefaultType  string        // their type when neither MAESTRO_CHECKPOINT_TYPE nor a trailer gives one
 	Keep         int           // prune keeps the newest Keep of each session; 0 keeps all
 	OlderThan    time.Duration // prune drops those older than this; 0: none by age
+	// OnGreen says which passing runs of maestro run record a green
+	// checkpoint: OnGreenTests (a recognised test command), OnGreenAlways
+	// or OnGreenNever.
+	OnGreen string
 }
 
+// When maestro run records a green checkpoint.
+const (
+	OnGreenTests  = "tests"
+	OnGreenAlways = "always"
+	OnGreenNever  = "never"
+)
+
 // DefaultCheckpoints mirrors the embedded recovery.toml, as DefaultRetry.
-var DefaultCheckpoints = Checkpoints{AutoOnCommit: true, DefaultType: "safe_state", Keep: 200}
+var DefaultCheckpoints = Checkpoints{AutoOnCommit: true, DefaultType: "safe_state", Keep: 200, OnGreen: OnGreenTests}
 
 // FailureType is one [failure_types.NAME] table.
 type FailureType struct {

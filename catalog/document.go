@@ -28,15 +28,17 @@ type fileDoc struct {
 }
 
 type retryTable struct {
-	MaxAttempts     *int64   `toml:"max_attempts"`
-	BaseDelay       *string  `toml:"base_delay"`
-	MaxDelay        *string  `toml:"max_delay"`
-	ExponentialBase *float64 `toml:"exponential_base"`
-	Jitter          *bool    `toml:"jitter"`
-	RetryOn         *string  `toml:"retry_on"`
-	AttemptTimeout  *string  `toml:"attempt_timeout"`
-	TotalTimeout    *string  `toml:"total_timeout"`
-	KillAfter       *string  `toml:"kill_after"`
+	MaxAttempts      *int64   `toml:"max_attempts"`
+	BaseDelay        *string  `toml:"base_delay"`
+	MaxDelay         *string  `toml:"max_delay"`
+	ExponentialBase  *float64 `toml:"exponential_base"`
+	Jitter           *bool    `toml:"jitter"`
+	RetryOn          *string  `toml:"retry_on"`
+	AttemptTimeout   *string  `toml:"attempt_timeout"`
+	TotalTimeout     *string  `toml:"total_timeout"`
+	KillAfter        *string  `toml:"kill_after"`
+	Rerun            *string  `toml:"rerun"`
+	RerunMaxFailures *int64   `toml:"rerun_max_failures"`
 }
 
 type checkpointsTable struct {
@@ -44,6 +46,7 @@ type checkpointsTable struct {
 	DefaultType  *string `toml:"default_type"`
 	Keep         *int64  `toml:"keep"`
 	OlderThan    *string `toml:"older_than"`
+	OnGreen      *string `toml:"on_green"`
 }
 
 type failureTypeTable struct {
@@ -81,8 +84,8 @@ var tableKeys = map[string][]string{
 	"sessions":      {"keep", "older_than"},
 	"agent":         {"risky_commands", "block_risky", "rollback_after"},
 	"share":         {"never_push"},
-	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than"},
-	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after"},
+	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than", "on_green"},
+	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after", "rerun", "rerun_max_failures"},
 	"failure_types": {"description", "transient", "retryable", "prompt", "approaches"},
 	"prompts":       {"issue", "options", "default", "require_justification", "timeout"},
 	"rules":         {"failure_type", "patterns", "exit_codes"},
@@ -244,6 +247,17 @@ func (d *document) retry() (Retry, error) {
 		}
 		r.RetryOn = ro
 	}
+	if t.Rerun != nil {
+		v, err := ParseRerun(*t.Rerun)
+		if err != nil {
+			return r, d.errorAt(at("rerun"), err.Error(), `"failed" reruns only the failed tests, "all" the whole command`)
+		}
+		r.Rerun = v
+	}
+	if t.RerunMaxFailures != nil {
+		// Clamped as max_attempts is, so that a huge number cannot wrap.
+		r.RerunMaxFailures = int(max(min(*t.RerunMaxFailures, MaxAttemptsLimit+1), 0))
+	}
 	if e := r.Validate(); e != nil {
 		return r, d.errorAt(at(e.Key), e.Msg, e.Hint...)
 	}
@@ -276,6 +290,14 @@ func (d *document) checkpoints() (Checkpoints, error) {
 			return c, d.errorAt(at("older_than"), err.Error())
 		}
 		c.OlderThan = v
+	}
+	if t.OnGreen != nil {
+		v := strings.ToLower(strings.TrimSpace(*t.OnGreen))
+		if v != OnGreenTests && v != OnGreenAlways && v != OnGreenNever {
+			return c, d.errorAt(at("on_green"), fmt.Sprintf("%q is not tests, always or never", *t.OnGreen),
+				`"tests": a passing run of a recognised test command records a green checkpoint; "always": any passing run; "never": none`)
+		}
+		c.OnGreen = v
 	}
 	return c, nil
 }

@@ -135,8 +135,8 @@ func (s *Store) Load() (*Catalog, error) {
 			}
 			continue
 		}
-		var st stored
-		if json.Unmarshal(data, &st) != nil || st.CheckpointID != b.key.id || st.SessionID != b.key.session || !validRecord(&st.Record) {
+		st, ok := decodeRecord(data, b.key)
+		if !ok {
 			continue
 		}
 		sha, ok := commits[b.key]
@@ -169,8 +169,10 @@ func (s *Store) Load() (*Catalog, error) {
 	counts := map[refKey]int{}
 	for _, e := range c.Events {
 		if e.Type == EventRollback {
+			// A rollback names its target's session when that is not its
+			// own: a fetched checkpoint, or a green one of another session.
 			k := refKey{origin: e.CheckpointOrigin, session: e.SessionID, id: e.CheckpointID}
-			if e.CheckpointOrigin != "" {
+			if e.CheckpointSession != "" {
 				k.session = e.CheckpointSession
 			}
 			counts[k]++
@@ -178,7 +180,11 @@ func (s *Store) Load() (*Catalog, error) {
 	}
 	for _, e := range c.FetchedEvents {
 		if e.Type == EventRollback && e.CheckpointOrigin == "" {
-			counts[refKey{origin: e.Origin, session: e.SessionID, id: e.CheckpointID}]++
+			k := refKey{origin: e.Origin, session: e.SessionID, id: e.CheckpointID}
+			if e.CheckpointSession != "" {
+				k.session = e.CheckpointSession
+			}
+			counts[k]++
 		}
 	}
 	horizon := s.Now().Add(FutureSkew)
@@ -209,6 +215,15 @@ func (s *Store) Load() (*Catalog, error) {
 		return a.Origin < b.Origin
 	})
 	return c, nil
+}
+
+// decodeRecord reads the record blob under key, and says whether it is
+// one to trust: what it says agrees with the ref it is under, and its
+// values are what maestro writes.
+func decodeRecord(data []byte, key refKey) (stored, bool) {
+	var st stored
+	ok := json.Unmarshal(data, &st) == nil && st.CheckpointID == key.id && st.SessionID == key.session && validRecord(&st.Record)
+	return st, ok
 }
 
 // validRecord reports whether the values of a record that reach git, or
@@ -252,7 +267,8 @@ func validEvent(e *Event) bool {
 			return false
 		}
 	}
-	if e.CheckpointOrigin != "" && (ValidateID("remote", e.CheckpointOrigin) != nil || ValidateID("session id", e.CheckpointSession) != nil) {
+	if e.CheckpointOrigin != "" && ValidateID("remote", e.CheckpointOrigin) != nil ||
+		(e.CheckpointOrigin != "" || e.CheckpointSession != "") && ValidateID("session id", e.CheckpointSession) != nil {
 		return false
 	}
 	for _, st := range []*State{e.Before, e.After} {

@@ -49,11 +49,29 @@ func (s *Store) InSequence() bool {
 
 // RollbackOptions choose the checkpoint and how.
 type RollbackOptions struct {
-	SessionID    string
+	SessionID    string // the session the rollback is recorded in
 	CheckpointID string // "" for the newest of the session
 	Type         string // with CheckpointID "", the newest of this type
-	DryRun       bool
-	Force        bool // allow a checkpoint made on another branch
+	// Green takes the newest green checkpoint made here, of any session
+	// (see greenFor), instead of the session's newest.
+	Green bool
+	// With Green: Command takes the newest green of this command as a
+	// person types it (MatchCommand), Argv of exactly this argv.
+	Command string
+	Argv    []string
+	DryRun  bool
+	Force   bool // allow a checkpoint made on another branch
+	// SameState refuses, with a *SameStateError and changing nothing, a
+	// checkpoint whose tree is the working tree as it is: after a failed
+	// run that is returning to the state that failed.
+	SameState bool
+}
+
+// SameStateError is the refusal RollbackOptions.SameState asks for.
+type SameStateError struct{ Checkpoint *Record }
+
+func (e *SameStateError) Error() string {
+	return "the working tree is already the state of checkpoint " + e.Checkpoint.Name() + ": a rollback to it would change no file"
 }
 
 // Result is what a rollback or an undo changed, or would change.
@@ -99,6 +117,12 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	switch {
+	case o.Green && (o.CheckpointID != "" || o.Type != ""):
+		return nil, &InputError{"a rollback to the last green checkpoint takes no checkpoint id and no type"}
+	case !o.Green && (o.Command != "" || o.Argv != nil):
+		return nil, &InputError{"a command names a green checkpoint: it goes with a rollback to the last green"}
+	}
 	if op, hint := s.InProgress(); op != "" {
 		return nil, refuse([]string{hint + ", then roll back"}, "a %s is in progress: rolling back now could lose its work", op)
 	}
@@ -115,11 +139,15 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 	// Without a name, only a checkpoint made here: a fetched one is taken
 	// only when named in full (REMOTE/SESSION/ID).
 	var rec *Record
-	if o.CheckpointID != "" {
-		if rec, err = cat.Lookup(o.SessionID, o.CheckpointID); err != nil {
-			return nil, err
-		}
-	} else if rec, err = newestFor(cat, o, head.Branch); err != nil {
+	switch {
+	case o.Green:
+		rec, err = greenFor(cat, o, head.Branch)
+	case o.CheckpointID != "":
+		rec, err = cat.Lookup(o.SessionID, o.CheckpointID)
+	default:
+		rec, err = newestFor(cat, o, head.Branch)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if head.Branch != "" && rec.Branch != head.Branch && !o.Force {
@@ -142,10 +170,17 @@ func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
 	}
 	res := &Result{Checkpoint: rec, DryRun: o.DryRun}
 	ev := &Event{Type: EventRollback, SessionID: o.SessionID, CheckpointID: rec.CheckpointID, Forced: o.Force && rec.Branch != head.Branch}
-	if rec.Origin != "" {
+	switch {
+	case rec.Origin != "":
 		ev.CheckpointOrigin, ev.CheckpointSession = rec.Origin, rec.SessionID
+	case rec.SessionID != o.SessionID: // a green checkpoint of another session
+		ev.CheckpointSession = rec.SessionID
 	}
-	return res, s.move(head, to, ev, res, lk)
+	var same *Record
+	if o.SameState {
+		same = rec
+	}
+	return res, s.move(head, to, ev, res, lk, same)
 }
 
 // newestFor is the checkpoint a rollback without a name takes: the newest
@@ -317,7 +352,7 @@ func (s *Store) UndoWith(o UndoOptions) (*Result, error) {
 			"HEAD moved since the %s %s: it is at %s on %s, the %s left it at %s on %s", last.Type, last.EventID,
 			short(head.SHA), branchName(head.Branch), last.Type, short(after.HeadSHA), branchName(after.Branch))
 	}
-	return res, s.move(head, target{*to}, ev, res, lk)
+	return res, s.move(head, target{*to}, ev, res, lk, nil)
 }
 
 // moveRefs is an undo that leaves the working tree alone: it puts back
@@ -403,8 +438,10 @@ type moving struct {
 // checked is checked first; then it records the current state and moves
 // the branch (or a detached HEAD) in one transaction, then the files, then
 // the index. A step that fails after the branch moved puts everything back.
-// lk is git's index lock, held throughout (nil for a dry run).
-func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *indexLock) error {
+// lk is git's index lock, held throughout (nil for a dry run). With same,
+// the checkpoint moved to, a working tree that is to's already is refused
+// (SameStateError).
+func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *indexLock, same *Record) error {
 	before, err := s.capture(head, "maestro: state before "+ev.Type)
 	if err != nil {
 		return err
@@ -412,6 +449,9 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *index
 	defer before.cleanup()
 	if err := hiddenEntries(before.flags, ev.Type); err != nil {
 		return err
+	}
+	if same != nil && before.workTree == to.WorktreeTree {
+		return &SameStateError{Checkpoint: same}
 	}
 	res.HeadBefore, res.BranchBefore = head.SHA, head.Branch
 	res.HeadAfter, res.BranchAfter = to.HeadSHA, to.Branch

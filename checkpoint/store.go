@@ -54,10 +54,17 @@ func (s *Store) Repo() *git.Repo { return s.repo }
 type Error struct {
 	Msg  string
 	Hint []string
+	// kind is the sentinel errors.Is finds in it (ErrNoGreen,
+	// git.ErrNoCommits), if any: a caller that has somewhere else to go
+	// tells it from the others.
+	kind error
 }
 
 func (e *Error) Error() string   { return e.Msg }
 func (e *Error) Hints() []string { return e.Hint }
+func (e *Error) Is(target error) bool {
+	return e.kind != nil && target == e.kind
+}
 
 func refuse(hint []string, format string, args ...any) *Error {
 	return &Error{Msg: fmt.Sprintf(format, args...), Hint: hint}
@@ -105,6 +112,12 @@ func (s *Store) Create(o CreateOptions) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.create(o, typ, head)
+}
+
+// create is Create at head, read by the caller.
+func (s *Store) create(o CreateOptions, typ string, head git.Head) (*Record, error) {
+	var err error
 	rec := Record{
 		Description:    o.Description,
 		Phase:          o.Phase,
@@ -201,7 +214,9 @@ func (s *Store) writeJSON(v any) (string, error) {
 func (s *Store) headCommit() (git.Head, error) {
 	h, err := s.repo.Head()
 	if errors.Is(err, git.ErrNoCommits) {
-		return h, refuse([]string{"make a first commit, then a checkpoint"}, "the current branch has no commit yet")
+		// errors.Is still finds git.ErrNoCommits: a green checkpoint
+		// is skipped, not warned about, before the first commit.
+		return h, &Error{Msg: "the current branch has no commit yet", Hint: []string{"make a first commit, then a checkpoint"}, kind: git.ErrNoCommits}
 	}
 	return h, err
 }

@@ -44,6 +44,9 @@ type runOut struct {
 	Progress   []string          `json:"progress"`
 	Checkpoint string            `json:"checkpoint_id,omitempty"`
 	Recovery   []recovery.Result `json:"recovery"`
+	// GreenCheckpoint is the green checkpoint a passing run recorded, as
+	// for maestro run.
+	GreenCheckpoint string `json:"green_checkpoint,omitempty"`
 }
 
 func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (any, error) {
@@ -177,7 +180,18 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 	results := recovery.Chain(recovery.Policy{Suggest: true}, recovery.Input{
 		Outcome: rep.Outcome, AttemptsMade: rep.AttemptsMade, Interrupted: errors.As(runErr, &intr),
 		Classification: rep.Classification, Config: cfg, SessionID: ch.ID, Checkpoint: out.Checkpoint, Store: openStore,
+		Command: in.Command, FailedTests: rep.FailedTestNames(),
 	})
+	if rep.Success {
+		rec, err := recovery.RecordGreen(recovery.GreenInput{OnGreen: cfg.Checkpoints.OnGreen, Command: in.Command,
+			TestRunner: rep.TestRunner, SessionID: ch.ID, Store: openStore})
+		switch {
+		case err != nil:
+			fmt.Fprintf(t.o.Log, "maestro: warning: no green checkpoint: %v\n", err)
+		case rec != nil:
+			out.GreenCheckpoint = rec.CheckpointID
+		}
+	}
 	if results == nil {
 		results = []recovery.Result{}
 	}

@@ -56,6 +56,13 @@ type Input struct {
 	// Checkpoint is the one maestro run --checkpoint made, "" for the
 	// session's newest.
 	Checkpoint string
+	// Command is the command that was run (its argv): a rollback goes to
+	// the newest green checkpoint of it on the current branch when there
+	// is one, before Checkpoint. nil for none.
+	Command []string
+	// FailedTests names the tests that failed (a recognised test command),
+	// for the line before the approaches.
+	FailedTests []string
 	// Store opens the repository; an error when there is none.
 	Store func() (*checkpoint.Store, error)
 	// Ask puts a question to a person, giving the default after timeout
@@ -126,12 +133,26 @@ type resultFunc func(strategy string, ok bool, details any, format string, args 
 type ApproachesDetails struct {
 	FailureType string             `json:"failure_type"`
 	Approaches  []catalog.Approach `json:"approaches"`
+	// FailedTests are the tests that failed, absent when none were read.
+	FailedTests []string `json:"failed_tests,omitempty"`
 }
 
+// shownTests is how many failing tests the line before the approaches
+// names; it counts the others.
+const shownTests = 5
+
 func suggest(in Input, c *catalog.Classification, result resultFunc) Result {
-	d := ApproachesDetails{FailureType: c.FailureType, Approaches: c.Approaches}
+	d := ApproachesDetails{FailureType: c.FailureType, Approaches: c.Approaches, FailedTests: in.FailedTests}
 	if len(c.Approaches) == 0 {
 		return result(AlternativeApproach, false, d, "no alternative approach for %s", c.FailureType)
+	}
+	if n := len(in.FailedTests); n > 0 {
+		names := in.FailedTests[:min(n, shownTests)]
+		more := ""
+		if n > shownTests {
+			more = fmt.Sprintf(" and %d more", n-shownTests)
+		}
+		in.say("%d failing test%s: %s%s", n, plural(n, "s"), strings.Join(names, ", "), more)
 	}
 	in.say("%s: %d alternative approach%s:", c.FailureType, len(c.Approaches), plural(len(c.Approaches), "es"))
 	for i, a := range c.Approaches {
@@ -147,14 +168,49 @@ func rollback(in Input, result resultFunc) Result {
 		in.say("no rollback: %v", err)
 		return result(RollbackToCheckpoint, false, nil, "no rollback: %v", err)
 	}
-	res, err := s.Rollback(checkpoint.RollbackOptions{SessionID: in.SessionID, CheckpointID: in.Checkpoint})
-	if err != nil {
-		in.say("no rollback: %v", err)
-		return result(RollbackToCheckpoint, false, nil, "no rollback: %v", err)
+	// The last green state of the command comes first: the state before
+	// the run is often what failed, for agents edit first and test after.
+	o := checkpoint.RollbackOptions{SessionID: in.SessionID, SameState: true}
+	var res *checkpoint.Result
+	why, which := "", ""
+	if len(in.Command) > 0 {
+		o.Green, o.Argv = true, in.Command
+		res, err = s.Rollback(o)
+		which = "the last green of `" + checkpoint.CommandLine(in.Command) + "`, "
+		if errors.Is(err, checkpoint.ErrNoGreen) {
+			why, res, err = "no green checkpoint of this command: ", nil, nil
+		}
+		o.Green, o.Argv = false, nil
 	}
-	in.say("rolled back to %s: restored %d file%s, removed %d; take it back with: git maestro undo --session-id %s",
-		res.Checkpoint.Name(), len(res.Restored), plural(len(res.Restored), "s"), len(res.Removed), in.SessionID)
-	return result(RollbackToCheckpoint, true, res, "rolled back to %s", res.Checkpoint.Name())
+	if res == nil && err == nil {
+		o.CheckpointID = in.Checkpoint
+		res, err = s.Rollback(o)
+		switch {
+		case why == "":
+			which = "" // no command: as before green checkpoints
+		case in.Checkpoint != "":
+			which = "the checkpoint made before the first attempt, "
+		default:
+			which = "the session's newest checkpoint, "
+		}
+	}
+	if err != nil {
+		and := ""
+		if why != "" {
+			and = "no green checkpoint of this command, and "
+		}
+		var same *checkpoint.SameStateError
+		if errors.As(err, &same) {
+			// Returning there changes nothing: not a recovery.
+			in.say("no rollback: %scheckpoint %s is the state that failed: nothing to roll back to", and, same.Checkpoint.Name())
+			return result(RollbackToCheckpoint, false, nil, "%scheckpoint %s is the state that failed: nothing to roll back to", and, same.Checkpoint.Name())
+		}
+		in.say("no rollback: %s%v", and, err)
+		return result(RollbackToCheckpoint, false, nil, "no rollback: %s%v", and, err)
+	}
+	in.say("%srolled back to %s%s: restored %d file%s, removed %d; take it back with: git maestro undo --session-id %s",
+		why, which, res.Checkpoint.Name(), len(res.Restored), plural(len(res.Restored), "s"), len(res.Removed), in.SessionID)
+	return result(RollbackToCheckpoint, true, res, "%srolled back to %s%s", why, which, res.Checkpoint.Name())
 }
 
 func ask(in Input, c *catalog.Classification, result resultFunc) Result {

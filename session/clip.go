@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/maestro-recovery/maestro/recovery"
+	"github.com/maestro-recovery/maestro/wrapper"
 )
 
 // clipped returns a copy of e whose texts are at most limit bytes (and an
@@ -24,6 +25,7 @@ func (e Entry) clipped(limit int) Entry {
 			res.Details = clipJSON(res.Details, limit)
 			r.Recovery[i] = res
 		}
+		r.FailedTests, r.FlakyTests = clipTests(r.FailedTests, limit), clipTests(r.FlakyTests, limit)
 		e.Run = &r
 	}
 	if e.Human != nil {
@@ -90,4 +92,18 @@ func clipValue(v any, limit int) any {
 		}
 	}
 	return v
+}
+
+// clipTests clips the names of tests (a test id can be a few KiB long,
+// and a run names up to MaxTests of them).
+func clipTests(ts []wrapper.TestOutcome, limit int) []wrapper.TestOutcome {
+	if ts == nil {
+		return nil
+	}
+	out := make([]wrapper.TestOutcome, len(ts))
+	for i, t := range ts {
+		t.ID, t.Package, t.File = clip(t.ID, limit), clip(t.Package, limit), clip(t.File, limit)
+		out[i] = t
+	}
+	return out
 }

@@ -54,6 +54,21 @@ func (r Run) MarshalJSON() ([]byte, error) {
 	} else {
 		w.field("recovery", r.Recovery)
 	}
+	if r.TestRunner != "" {
+		w.field("test_runner", r.TestRunner)
+	}
+	if len(r.FailedTests) > 0 {
+		w.field("failed_tests", r.FailedTests)
+	}
+	if r.FailedTestsCount != 0 {
+		w.field("failed_tests_count", r.FailedTestsCount)
+	}
+	if len(r.FlakyTests) > 0 {
+		w.field("flaky_tests", r.FlakyTests)
+	}
+	if r.FlakyTestsCount != 0 {
+		w.field("flaky_tests_count", r.FlakyTestsCount)
+	}
 	return w.close()
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/maestro-recovery/maestro/escalate"
 	"github.com/maestro-recovery/maestro/recovery"
+	"github.com/maestro-recovery/maestro/testrun"
+	"github.com/maestro-recovery/maestro/wrapper"
 )
 
 // The hand-written encoders give the bytes reflection gives from the
@@ -34,6 +36,11 @@ func TestEncodingMatchesTags(t *testing.T) {
 		"failed": {Time: at.In(time.FixedZone("x", 3600)), SessionID: "s-2", Type: KindRun, Run: &Run{Command: []string{"sh", "-c", "exit 3"}, ExitCode: 3, Outcome: "failed", AttemptsMade: 3,
 			Failures: map[string]int{"test_failure": 2, "transient": 1}, TotalTimeSeconds: 1e21,
 			Recovery: []recovery.Result{{StrategyUsed: recovery.AlternativeApproach, Success: true, Message: "m", Details: map[string]any{"a": 1}, RecoveredAt: at}}}},
+		"tests": {Time: at, SessionID: "s-5", Type: KindRun, Run: &Run{Command: []string{"pytest"}, ExitCode: 1, Outcome: "failed", AttemptsMade: 2, TestRunner: "pytest",
+			FailedTests:      []wrapper.TestOutcome{{Test: testrun.Test{ID: "t.py::test_b[\x1b]", Runner: "pytest", File: "t.py"}, Attempts: 2, Failures: 2}},
+			FailedTestsCount: 3,
+			FlakyTests:       []wrapper.TestOutcome{{Test: testrun.Test{ID: "TestA/sub", Runner: "go", Package: "example.com/x"}, Attempts: 2, Failures: 1, PassedOn: 2}},
+			FlakyTestsCount:  1}},
 		"truncated": {Time: at, SessionID: "s-4", Type: KindStart, Description: "x…", Truncated: true},
 		"question":  {Time: at, SessionID: "s-3", Type: KindAnswer, Human: &escalate.Record{ID: "q-1", Issue: "go?", Options: []string{"yes", "no"}, Option: "yes", AnsweredBy: "human", AskedAt: at, AnsweredAt: &answered}},
 	} {

@@ -20,6 +20,7 @@ import (
 	"github.com/maestro-recovery/maestro/escalate"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/recovery"
+	"github.com/maestro-recovery/maestro/wrapper"
 )
 
 // Entry kinds.
@@ -53,6 +54,17 @@ type Run struct {
 	Failures         map[string]int    `json:"failures"` // failed attempts by failure type
 	TotalTimeSeconds float64           `json:"total_time_seconds"`
 	Recovery         []recovery.Result `json:"recovery"`
+
+	// A run of a recognised test command (docs/test-runners.md) names its
+	// runner, the tests still failing at its end and those that failed
+	// and then passed (maestro flaky reads them): at most MaxTests of
+	// each, the counts saying how many there were in all. Absent for any
+	// other command.
+	TestRunner       string                `json:"test_runner,omitempty"`
+	FailedTests      []wrapper.TestOutcome `json:"failed_tests,omitempty"`
+	FailedTestsCount int                   `json:"failed_tests_count,omitempty"`
+	FlakyTests       []wrapper.TestOutcome `json:"flaky_tests,omitempty"`
+	FlakyTestsCount  int                   `json:"flaky_tests_count,omitempty"`
 }
 
 // Log is one session's log.
@@ -210,13 +222,16 @@ type Stats struct {
 	SessionID string `json:"session_id"`
 	// ChosenBy is the rule that chose the session (ByFlag, ByEnv,
 	// ByCurrent, ByDefault), or "argument" when it was named.
-	ChosenBy           string         `json:"chosen_by,omitempty"`
-	Description        string         `json:"description"`
-	StartedAt          *time.Time     `json:"started_at"`
-	Runs               int            `json:"runs"`
-	Attempts           int            `json:"attempts"`
-	Retries            int            `json:"retries"`
-	FlakyPasses        int            `json:"flaky_passes"`
+	ChosenBy    string     `json:"chosen_by,omitempty"`
+	Description string     `json:"description"`
+	StartedAt   *time.Time `json:"started_at"`
+	Runs        int        `json:"runs"`
+	Attempts    int        `json:"attempts"`
+	Retries     int        `json:"retries"`
+	FlakyPasses int        `json:"flaky_passes"`
+	// FlakyTests counts the tests that failed and then passed, each once
+	// (maestro flaky names them).
+	FlakyTests         int            `json:"flaky_tests"`
 	FailedRuns         int            `json:"failed_runs"`
 	FailuresByType     map[string]int `json:"failures_by_type"` // failed attempts
 	Checkpoints        int            `json:"checkpoints"`
@@ -237,6 +252,7 @@ func Summarize(id string, entries []Entry) Stats {
 	s := Stats{SessionID: id, FailuresByType: map[string]int{}}
 	asked := map[string]bool{}
 	answered := map[string]bool{}
+	flaky := map[string]bool{}
 	for _, e := range entries {
 		s.addAgent(e)
 		switch e.Type {
@@ -260,6 +276,9 @@ func Summarize(id string, entries []Entry) Stats {
 			for k, n := range r.Failures {
 				s.FailuresByType[k] += n
 			}
+			for _, t := range r.FlakyTests {
+				flaky[t.Key()] = true
+			}
 			for _, res := range r.Recovery {
 				if res.Recovered() {
 					s.ErrorRecoveryCount++
@@ -277,5 +296,6 @@ func Summarize(id string, entries []Entry) Stats {
 		}
 	}
 	s.QuestionsAsked, s.QuestionsAnswered = len(asked), len(answered)
+	s.FlakyTests = len(flaky)
 	return s
 }

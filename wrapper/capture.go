@@ -33,6 +33,9 @@ type capture struct {
 	werr error
 	// grow, when set, is called once the stream passes growAfter bytes.
 	grow func()
+	// tap, when set, gets the stream's lines: a test runner's output is
+	// read as it passes, for the failed tests.
+	tap *lineTap
 }
 
 // growAfter is the output past which a stream counts as heavy: its pipes
@@ -50,6 +53,7 @@ func (c *capture) reset() {
 	c.pos = 0
 	c.total = 0
 	c.werr = nil
+	c.tap.reset()
 }
 
 // pump copies r to w until r ends or fails, keeping head and tail. Reading
@@ -75,6 +79,9 @@ func (c *capture) pump(r io.Reader, w io.Writer) error {
 				c.grow()
 			}
 			c.total += int64(n)
+			if c.tap != nil {
+				c.tap.write(chunk)
+			}
 			if _, werr := w.Write(chunk); werr != nil {
 				c.werr = werr
 				return werr

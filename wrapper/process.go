@@ -102,13 +102,41 @@ func startError(name string, err error) *StartError {
 	return &StartError{Name: name, Code: code, Err: err}
 }
 
-// runAttempt runs the command once, streaming its output, until it exits,
-// times out or maestro is interrupted. deadline is zero for no timeout.
-func (r *runner) runAttempt(n int, deadline time.Time) (res attemptResult) {
+// runAttempt runs an attempt's commands one after the other: the user's
+// command, or the commands that rerun only the failed tests (one per
+// package for go). The attempt fails with the first command that fails, and
+// the others still run, to learn which of their tests still fail; a start
+// failure, a timeout, a signal or a closed output ends it at once.
+func (r *runner) runAttempt(n int, cmds [][]string, deadline time.Time) attemptResult {
+	for _, c := range []*capture{r.out, r.err} {
+		c.reset()
+	}
+	var res attemptResult
+	for i, args := range cmds {
+		one := r.runCommand(n, args, deadline)
+		switch {
+		case i == 0:
+			res = one
+		case res.exitCode == 0 || one.startErr != nil || one.timedOut || one.signal != 0:
+			started, closed := res.started, res.outputClosed
+			res, res.started, res.outputClosed = one, started, closed || one.outputClosed
+		default:
+			res.outputClosed = res.outputClosed || one.outputClosed
+		}
+		res.duration = time.Since(res.started)
+		if one.startErr != nil || one.timedOut || one.signal != 0 || one.outputClosed || r.interrupted != nil {
+			break
+		}
+	}
+	return res
+}
+
+// runCommand runs one command, streaming its output, until it exits, times
+// out or maestro is interrupted. deadline is zero for no timeout.
+func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attemptResult) {
 	res.started = time.Now()
 	defer func() { res.duration = time.Since(res.started) }()
 
-	args := r.opts.Args
 	cmd := exec.Command(args[0], args[1:]...)
 	if cmd.Err != nil {
 		res.startErr = startError(args[0], cmd.Err)
@@ -143,7 +171,6 @@ func (r *runner) runAttempt(n int, deadline time.Time) (res attemptResult) {
 
 	var wg sync.WaitGroup
 	for _, s := range streams {
-		s.keep.reset()
 		s.keep.grow = func() {
 			growPipe(s.r)
 			if f, ok := s.dest.(*os.File); ok {
@@ -257,6 +284,8 @@ drain:
 		if s.keep.werr != nil {
 			res.outputClosed = true
 		}
+		// A last line without its newline is still a line.
+		s.keep.tap.flush()
 	}
 
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)

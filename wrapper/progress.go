@@ -69,12 +69,22 @@ func (r *runner) elapsed(rep *Report) string {
 func (r *runner) closingLine(rep *Report) {
 	switch {
 	case rep.Outcome == OutcomeFlaky:
-		r.progress("%s on attempt %d/%d after %d failed (flaky); %s", r.paint(green, "passed"), rep.AttemptsMade,
-			rep.MaxAttempts, rep.AttemptsMade-1, r.elapsed(rep))
+		flaky := "flaky"
+		if r.tests != nil && len(r.tests.flaky) > 0 {
+			flaky += ": " + testNames(outcomeTests(r.tests.flaky), 3)
+		}
+		r.progress("%s on attempt %d/%d after %d failed (%s); %s", r.paint(green, "passed"), rep.AttemptsMade,
+			rep.MaxAttempts, rep.AttemptsMade-1, flaky, r.elapsed(rep))
 	case rep.Outcome == OutcomeFailed && rep.StopReason != StopStartFailed:
 		what := "exit " + strconv.Itoa(rep.ExitCode)
 		if rep.Classification != nil {
 			what += ", " + rep.Classification.FailureType
+		}
+		if r.tests != nil && len(r.tests.failing) > 0 {
+			what += "; still failing: " + testNames(outcomeTests(r.tests.failing), 3)
+		}
+		if r.tests != nil && len(r.tests.flaky) > 0 {
+			what += "; flaky: " + testNames(outcomeTests(r.tests.flaky), 3)
 		}
 		r.progress("%s after %d attempt%s (%s); %s", r.paint(red, "failed"), rep.AttemptsMade, plural(rep.AttemptsMade), what, r.elapsed(rep))
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/testrun"
 )
 
 // Outcomes of a run.
@@ -43,6 +44,25 @@ type Report struct {
 	StartedAt        time.Time               `json:"started_at"`
 	FinishedAt       time.Time               `json:"finished_at"`
 	Attempts         []Attempt               `json:"attempts"`
+
+	// A run of a recognised test command (docs/test-runners.md) says which
+	// runner, what its retries reran, and which tests failed: nil
+	// (absent) for any other command, [] when none did.
+	TestRunner  string         `json:"test_runner,omitempty"`
+	Rerun       string         `json:"rerun,omitempty"` // failed or all, as configured
+	FailedTests *[]TestOutcome `json:"failed_tests,omitempty"`
+	FlakyTests  *[]TestOutcome `json:"flaky_tests,omitempty"`
+}
+
+// TestOutcome is a test that failed in a run: still failing at its end
+// (failed_tests), or passed on a later attempt (flaky_tests).
+type TestOutcome struct {
+	testrun.Test
+	// Attempts ran the test, Failures of them failed; for a flaky test
+	// PassedOn is the attempt it passed in.
+	Attempts int `json:"attempts"`
+	Failures int `json:"failures"`
+	PassedOn int `json:"passed_on,omitempty"`
 }
 
 // Attempt is one run of the command.
@@ -56,6 +76,16 @@ type Attempt struct {
 	Classification  *AttemptClassification `json:"classification"`
 	// DelayBeforeNextSeconds is null when no attempt followed.
 	DelayBeforeNextSeconds *float64 `json:"delay_before_next_seconds"`
+
+	// Of a test command: Commands are the command lines this attempt ran
+	// when it reran only failed tests (RerunTests, by name); FailedTests
+	// names the tests that failed in it; RerunWholeBecause says why the
+	// next attempt runs the whole command rather than the failed tests.
+	Commands          [][]string `json:"commands,omitempty"`
+	RerunTests        []string   `json:"rerun_tests,omitempty"`
+	FailedTests       []string   `json:"failed_tests,omitempty"`
+	FailedTestsCount  int        `json:"failed_tests_count,omitempty"`
+	RerunWholeBecause string     `json:"rerun_whole_because,omitempty"`
 }
 
 // AttemptClassification is an attempt's classification without the
@@ -79,5 +109,20 @@ func finalError(rep *Report) string {
 	case rep.StopReason == StopStartFailed:
 		return "cannot execute"
 	}
-	return fmt.Sprintf("exit status %d", a.ExitCode)
+	// rep's, not a's: a rerun that exited 0 without running its tests
+	// leaves the run with the failure it had.
+	return fmt.Sprintf("exit status %d", rep.ExitCode)
+}
+
+// FailedTestNames names the tests still failing at the end of the run, as
+// a person reads them; nil for a command that is not a test command.
+func (r *Report) FailedTestNames() []string {
+	if r.FailedTests == nil {
+		return nil
+	}
+	out := make([]string, len(*r.FailedTests))
+	for i, t := range *r.FailedTests {
+		out[i] = t.Name()
+	}
+	return out
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
+	"github.com/maestro-recovery/maestro/testrun"
 	"github.com/sethvargo/go-retry"
 )
 
@@ -66,6 +68,9 @@ type runner struct {
 	interrupted    os.Signal
 	out, err       *capture
 	outTTY, errTTY bool
+	// tests follows a recognised test command's tests; nil for any other
+	// command.
+	tests *testState
 }
 
 // Run runs the command until an attempt succeeds or retrying stops, and
@@ -106,6 +111,9 @@ func Run(opts Options) (*Report, error) {
 	if opts.Reap {
 		becomeSubreaper()
 	}
+	if tc := testrun.Detect(opts.Args); tc != nil {
+		r.tests = &testState{cmd: tc}
+	}
 	return r.run()
 }
 
@@ -119,6 +127,14 @@ func (r *runner) run() (*Report, error) {
 	backoff := NewBackoff(policy, r.opts.Rand)
 	var err error
 	when := "before the first attempt" // where an interruption found the run
+	if r.tests != nil {
+		rep.Rerun = policy.Rerun
+	}
+	// cmds is what the next attempt runs: the command, or the commands that
+	// rerun only the tests in watch.
+	cmds, watch := [][]string{r.opts.Args}, []testrun.Test(nil)
+	var class catalog.Classification
+	lastFailExit := 0
 	for n := 1; ; n++ {
 		// A signal that came while maestro was getting ready, or in the
 		// moment between two attempts, stops the run before the command
@@ -134,7 +150,8 @@ func (r *runner) run() (*Report, error) {
 				deadline = d
 			}
 		}
-		res := r.runAttempt(n, deadline)
+		parser := r.startParser(watch)
+		res := r.runAttempt(n, cmds, deadline)
 		when = fmt.Sprintf("during attempt %d/%d", n, policy.MaxAttempts)
 		a := Attempt{
 			Number:          n,
@@ -147,23 +164,46 @@ func (r *runner) run() (*Report, error) {
 			name := SignalName(res.signal)
 			a.Signal = &name
 		}
+		ok := res.exitCode == 0 && res.startErr == nil && !res.timedOut
+		var tres testrun.Result
+		var notRun []testrun.Test
+		if parser != nil {
+			tres = parser.Result()
+			if watch != nil {
+				a.Commands, a.RerunTests = cmds, attemptNames(watch)
+			}
+			a.FailedTests = attemptNames(tres.Failed)
+			if c := max(tres.FailedCount, len(tres.Failed)); c > len(a.FailedTests) {
+				a.FailedTestsCount = c
+			}
+			notRun = r.tests.update(n, watch, tres, ok)
+		}
 		rep.ExitCode = res.exitCode
-		if res.exitCode == 0 && res.startErr == nil && !res.timedOut {
+		if ok && len(notRun) == 0 {
 			rep.Attempts = append(rep.Attempts, a)
 			rep.Success, rep.StopReason = true, StopSucceeded
 			break
 		}
-		// Classifying is the first work only a failure needs: the default
-		// catalog is parsed and its patterns compiled here, not before.
-		class, cerr := r.classify(catalog.Failure{
-			ExitCode: res.exitCode,
-			TimedOut: res.timedOut,
-			Output:   append(r.err.blocks(), r.out.blocks()...),
-		})
-		if cerr != nil {
-			rep.Attempts = append(rep.Attempts, a)
-			rep.StopReason, err = StopError, cerr
-			break
+		if ok {
+			// The rerun passed without running every test it was to run:
+			// not a pass. The run keeps the failure it had.
+			rep.ExitCode = lastFailExit
+		} else {
+			lastFailExit = res.exitCode
+			// Classifying is the first work only a failure needs: the
+			// default catalog is parsed and its patterns compiled here,
+			// not before.
+			var cerr error
+			class, cerr = r.classify(catalog.Failure{
+				ExitCode: res.exitCode,
+				TimedOut: res.timedOut,
+				Output:   append(r.err.blocks(), r.out.blocks()...),
+			})
+			if cerr != nil {
+				rep.Attempts = append(rep.Attempts, a)
+				rep.StopReason, err = StopError, cerr
+				break
+			}
 		}
 		a.Classification, rep.Classification = &AttemptClassification{Classification: class}, &class
 		rep.Attempts = append(rep.Attempts, a)
@@ -177,18 +217,46 @@ func (r *runner) run() (*Report, error) {
 			rep.StopReason = stop
 			break
 		}
+		what := describeFailure(res, class)
+		if ok {
+			what = "(its commands passed, but it did not run " + testNames(notRun, 3) + ")"
+		}
 		if stop != "" {
-			r.progress("%s %s %s; not retrying: %s", r.attemptLabel(n), r.paint(red, "failed"), describeFailure(res, class), why)
+			r.progress("%s %s %s; not retrying: %s", r.attemptLabel(n), r.paint(red, "failed"), what, why)
 			rep.StopReason = stop
 			break
+		}
+		head := fmt.Sprintf("%s %s %s; ", r.attemptLabel(n), r.paint(yellow, "failed"), what)
+		retrying := "retrying in "
+		cmds, watch = [][]string{r.opts.Args}, nil
+		if r.tests != nil {
+			narrowed, w, whole := r.tests.next(policy, class, tres, notRun)
+			if narrowed != nil {
+				// A rerun of the failed tests starts at once, as
+				// pytest-rerunfailures and gotestsum rerun: the wait is
+				// for a world that needs time (a transient failure), and
+				// a test failure is not one.
+				cmds, watch, delay = narrowed, w, 0
+				retrying = rerunText(w)
+			} else if whole != "" {
+				rep.Attempts[len(rep.Attempts)-1].RerunWholeBecause = whole
+				retrying = textsafe.Visible(whole) + "; retrying the whole command in "
+			}
 		}
 		d := seconds(delay)
 		rep.Attempts[len(rep.Attempts)-1].DelayBeforeNextSeconds = &d
 		when = fmt.Sprintf("while waiting to retry after attempt %d/%d", n, policy.MaxAttempts)
-		if r.waitToRetry(fmt.Sprintf("%s %s %s; retrying in ", r.attemptLabel(n), r.paint(yellow, "failed"), describeFailure(res, class)), delay) {
+		if watch != nil {
+			r.progress("%s%s", head, retrying)
+			continue
+		}
+		if r.waitToRetry(head+retrying, delay) {
 			rep.StopReason = StopInterrupted
 			break
 		}
+	}
+	if r.tests != nil {
+		r.tests.report(rep)
 	}
 	// A signal that came as the run ended still ends it so: a person or a
 	// supervisor asked maestro to stop.
@@ -224,6 +292,19 @@ func (r *runner) run() (*Report, error) {
 	}
 	r.closingLine(rep)
 	return rep, err
+}
+
+// startParser gives the attempt's output to a new parser of the test
+// command's; nil for any other command.
+func (r *runner) startParser(watch []testrun.Test) testrun.Parser {
+	if r.tests == nil {
+		return nil
+	}
+	p := r.tests.cmd.Parser(watch)
+	feed := &testFeed{parser: p}
+	r.out.tap = &lineTap{feed: feed, stream: 1}
+	r.err.tap = &lineTap{feed: feed, stream: 2}
+	return p
 }
 
 // classify classifies a failed attempt, listening for signals meanwhile:

@@ -34,6 +34,13 @@ var RecoveryTOML = []byte("" +
 	"# After a timeout or a signal, how long the command's process group has to\n" +
 	"# exit after TERM before it is killed.\n" +
 	"kill_after = \"10s\"\n" +
+	"# After a test failure of a recognised test runner (go test, pytest, cargo\n" +
+	"# test, cargo nextest, jest, vitest), a retry runs only the tests that\n" +
+	"# failed (\"failed\"), or the whole command again (\"all\"). More failed tests\n" +
+	"# than rerun_max_failures, a build or collection error, or a crash rerun\n" +
+	"# the whole command.\n" +
+	"rerun = \"failed\"\n" +
+	"rerun_max_failures = 20\n" +
 	"\n" +
 	"[checkpoints]\n" +
 	"# The hooks of 'git maestro install' make a checkpoint of each commit.\n" +
@@ -46,6 +53,10 @@ var RecoveryTOML = []byte("" +
 	"# and, when older_than is set, drops those older than it (\"720h\": 30 days).\n" +
 	"keep = 200\n" +
 	"# older_than = \"720h\"\n" +
+	"# A passing run of 'maestro run' records a safe_state checkpoint tagged\n" +
+	"# \"green\", the one 'git maestro rollback --green' returns to: for a\n" +
+	"# recognised test command (\"tests\"), for any command (\"always\"), or never.\n" +
+	"on_green = \"tests\"\n" +
 	"\n" +
 	"[sessions]\n" +
 	"# The local state keeps the logs of the newest sessions ('maestro session\n" +
@@ -309,8 +320,8 @@ var RecoveryTOML = []byte("" +
 	"\n" +
 	"[[failure_types.test_failure.approaches]]\n" +
 	"name = \"quarantine_a_flaky_test\"\n" +
-	"description = \"The test fails some runs and passes others. Mark it flaky, with a link to an issue, and retry it until it is fixed.\"\n" +
-	"implementation_pattern = \"maestro-run --max-attempts 3 -- TEST_COMMAND to confirm; then skip or mark it (pytest.mark.flaky, t.Skip with the issue) and open an issue.\"\n" +
+	"description = \"The test fails some runs and passes others. Find it in maestro flaky, which lists the tests that failed and then passed, across sessions; mark it flaky, with a link to an issue, until it is fixed.\"\n" +
+	"implementation_pattern = \"maestro flaky (--since 24h, --json) names the test, how often it was flaky and the command; run it alone a few times to see it fail; then skip or mark it (pytest.mark.flaky, t.Skip with the issue) and open an issue.\"\n" +
 	"required_changes = [\"a marker on the test\", \"an issue to fix it\"]\n" +
 	"\n" +
 	"[failure_types.out_of_memory]\n" +

@@ -69,6 +69,7 @@ func (e *env) app() *ucli.App {
 			e.checkpointCommands(),
 			e.askCommands(),
 			e.sessionCommands(),
+			[]*ucli.Command{e.flakyCommand()},
 			e.hookCommands(),
 			e.agentCommands(),
 			[]*ucli.Command{e.mcpCommand()},

@@ -165,16 +165,18 @@ func (e *env) config(c *ucli.Context) error {
 }
 
 type retryJSON struct {
-	Source          string  `json:"source"`
-	MaxAttempts     int     `json:"max_attempts"`
-	BaseDelay       string  `json:"base_delay"`
-	MaxDelay        string  `json:"max_delay"`
-	ExponentialBase float64 `json:"exponential_base"`
-	Jitter          bool    `json:"jitter"`
-	RetryOn         string  `json:"retry_on"`
-	AttemptTimeout  *string `json:"attempt_timeout"`
-	TotalTimeout    *string `json:"total_timeout"`
-	KillAfter       string  `json:"kill_after"`
+	Source           string  `json:"source"`
+	MaxAttempts      int     `json:"max_attempts"`
+	BaseDelay        string  `json:"base_delay"`
+	MaxDelay         string  `json:"max_delay"`
+	ExponentialBase  float64 `json:"exponential_base"`
+	Jitter           bool    `json:"jitter"`
+	RetryOn          string  `json:"retry_on"`
+	AttemptTimeout   *string `json:"attempt_timeout"`
+	TotalTimeout     *string `json:"total_timeout"`
+	KillAfter        string  `json:"kill_after"`
+	Rerun            string  `json:"rerun"`
+	RerunMaxFailures int     `json:"rerun_max_failures"`
 }
 
 type promptJSON struct {
@@ -188,6 +190,7 @@ type checkpointsJSON struct {
 	DefaultType  string  `json:"default_type"`
 	Keep         int     `json:"keep"`
 	OlderThan    *string `json:"older_than"`
+	OnGreen      string  `json:"on_green"`
 }
 
 type sessionsJSON struct {
@@ -238,22 +241,24 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Rules        []catalog.Rule                 `json:"rules"`
 	}{
 		Files:       files,
-		Checkpoints: checkpointsJSON{Source: cfg.CheckpointsSource.String(), AutoOnCommit: cp.AutoOnCommit, DefaultType: cp.DefaultType, Keep: cp.Keep, OlderThan: opt(cp.OlderThan)},
+		Checkpoints: checkpointsJSON{Source: cfg.CheckpointsSource.String(), AutoOnCommit: cp.AutoOnCommit, DefaultType: cp.DefaultType, Keep: cp.Keep, OlderThan: opt(cp.OlderThan), OnGreen: cp.OnGreen},
 		Prompts:     pm,
 		Share:       map[string]any{"source": cfg.ShareSource.String(), "never_push": cfg.Share.NeverPush},
 		Sessions:    sessionsJSON{Source: cfg.SessionsSource.String(), Keep: cfg.Sessions.Keep, OlderThan: opt(cfg.Sessions.OlderThan)},
 		Agent:       agentJSON{Source: cfg.AgentSource.String(), RiskyCommands: cfg.Agent.RiskyCommands, BlockRisky: cfg.Agent.BlockRisky, RollbackAfter: cfg.Agent.RollbackAfter},
 		Retry: retryJSON{
-			Source:          cfg.RetrySource.String(),
-			MaxAttempts:     r.MaxAttempts,
-			BaseDelay:       fd(r.BaseDelay),
-			MaxDelay:        fd(r.MaxDelay),
-			ExponentialBase: r.ExponentialBase,
-			Jitter:          r.Jitter,
-			RetryOn:         r.RetryOn.String(),
-			AttemptTimeout:  opt(r.AttemptTimeout),
-			TotalTimeout:    opt(r.TotalTimeout),
-			KillAfter:       fd(r.KillAfter),
+			Source:           cfg.RetrySource.String(),
+			MaxAttempts:      r.MaxAttempts,
+			BaseDelay:        fd(r.BaseDelay),
+			MaxDelay:         fd(r.MaxDelay),
+			ExponentialBase:  r.ExponentialBase,
+			Jitter:           r.Jitter,
+			RetryOn:          r.RetryOn.String(),
+			AttemptTimeout:   opt(r.AttemptTimeout),
+			TotalTimeout:     opt(r.TotalTimeout),
+			KillAfter:        fd(r.KillAfter),
+			Rerun:            r.Rerun,
+			RerunMaxFailures: r.RerunMaxFailures,
 		},
 		FailureTypes: tm,
 		Rules:        rules,
@@ -287,12 +292,14 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 		fmt.Fprintln(w, "# total_timeout: none")
 	}
 	fmt.Fprintf(w, "kill_after = %s\n", tomlString(fd(r.KillAfter)))
+	fmt.Fprintf(w, "rerun = %s\nrerun_max_failures = %d\n", tomlString(r.Rerun), r.RerunMaxFailures)
 	cp := cfg.Checkpoints
 	fmt.Fprintf(w, "\n# from: %s\n[checkpoints]\n", textsafe.Visible(cfg.CheckpointsSource.String()))
 	fmt.Fprintf(w, "auto_on_commit = %t\ndefault_type = %s\nkeep = %d\n", cp.AutoOnCommit, tomlString(cp.DefaultType), cp.Keep)
 	if cp.OlderThan > 0 {
 		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(cp.OlderThan)))
 	}
+	fmt.Fprintf(w, "on_green = %s\n", tomlString(cp.OnGreen))
 	ss := cfg.Sessions
 	fmt.Fprintf(w, "\n# from: %s\n[sessions]\nkeep = %d\n", textsafe.Visible(cfg.SessionsSource.String()), ss.Keep)
 	if ss.OlderThan > 0 {

@@ -91,7 +91,11 @@ func describeOp(op *checkpoint.Op) string {
 	switch op.Type {
 	case checkpoint.EventCheckpoint:
 		by := "by hand"
-		if op.Source != "checkpoint" && op.Source != "" {
+		switch op.Source {
+		case "checkpoint", "":
+		case checkpoint.SourceRun:
+			by = "by maestro run"
+		default:
 			by = "by the " + op.Source + " hook"
 		}
 		fmt.Fprintf(&b, "checkpoint made %s at %s %s", by, headName(op.BranchAfter), short(op.HeadAfter))

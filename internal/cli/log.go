@@ -13,6 +13,7 @@ import (
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
+	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -157,6 +158,7 @@ func printLogItem(it logItem) {
 		if len(r.Failures) > 0 {
 			text += "; failed attempts: " + countsText(r.Failures)
 		}
+		text += testsText("flaky", r.FlakyTests, r.FlakyTestsCount) + testsText("failed tests", r.FailedTests, r.FailedTestsCount)
 		line("run", "%s", text)
 		for _, res := range r.Recovery {
 			line("recovery", "%s: %s", v(res.StrategyUsed), v(res.Message))
@@ -175,7 +177,11 @@ func printLogItem(it logItem) {
 		line("agent", "%s", agentLogText(it))
 	case it.Checkpoint != nil:
 		by := "by hand"
-		if it.Checkpoint.Source != "" && it.Checkpoint.Source != "checkpoint" {
+		switch it.Checkpoint.Source {
+		case "", "checkpoint":
+		case checkpoint.SourceRun:
+			by = "by maestro run"
+		default:
 			by = "by the " + v(it.Checkpoint.Source) + " hook"
 		}
 		line("checkpoint", "%s %s (%s, %s): %s", v(it.Checkpoint.CheckpointID), shortSHA(it.Checkpoint.CommitSHA), v(it.Checkpoint.CheckpointType), by, v(it.Description))
@@ -217,4 +223,22 @@ func shortSHA(sha string) string {
 		return sha[:12]
 	}
 	return sha
+}
+
+// testsText is "; flaky: t.py::test_a, t.py::test_b and 3 more", names
+// shown visibly, for a run's failed or flaky tests; "" when there are none.
+func testsText(what string, ts []wrapper.TestOutcome, count int) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	const few = 3
+	names := make([]string, 0, few)
+	for _, t := range ts[:min(len(ts), few)] {
+		names = append(names, textsafe.Visible(t.Name()))
+	}
+	text := "; " + what + ": " + strings.Join(names, ", ")
+	if rest := max(count, len(ts)) - len(names); rest > 0 {
+		text += fmt.Sprintf(" and %d more", rest)
+	}
+	return text
 }

@@ -19,11 +19,16 @@ func (e *env) rollbackCommands() []*ucli.Command {
 		{
 			Name:      "rollback",
 			Usage:     "return the working tree, index and branch to a checkpoint, recording what was there",
-			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP] [--type T] [--dry-run [--verbose]] [--force] [--json]",
+			UsageText: "maestro rollback [--session-id ID] [--checkpoint-id CP | --type T | --green [--command CMD]] [--dry-run [--verbose]] [--force] [--json]",
 			Description: `Without --checkpoint-id, the newest checkpoint of the session (of the type
 given by --type) made here on the current branch (at a detached HEAD, or with
 --force, on any branch), never a fetched one: a fetched checkpoint is taken
-only by its full name, --checkpoint-id REMOTE/SESSION/CHECKPOINT-ID. Before it changes anything, the current state (HEAD, branch,
+only by its full name, --checkpoint-id REMOTE/SESSION/CHECKPOINT-ID. --green
+takes the newest green checkpoint (made by a passing maestro run) of the
+current branch, of any session made here; --command CMD, of that command,
+written as the arguments joined by spaces or as the description shows it
+(each argument quoted for the shell where it needs it); the rollback is
+recorded in the session of --session-id. Before it changes anything, the current state (HEAD, branch,
 index, tracked changes, untracked files) is recorded, so 'git maestro undo'
 can restore it byte for byte. Ignored files and nested repositories are never
 touched. Refused in the middle of a merge, rebase, cherry-pick, revert or
@@ -32,6 +37,8 @@ bisect, and for a checkpoint made on another branch unless --force.`,
 				sessionFlag(),
 				&ucli.StringFlag{Name: "checkpoint-id", Usage: "the checkpoint `CP`: an id of the session, or REMOTE/SESSION/ID for a fetched one"},
 				&ucli.StringFlag{Name: "type", Usage: "the newest checkpoint of this type"},
+				&ucli.BoolFlag{Name: "green", Usage: "the newest green checkpoint of the current branch, of any session: where the tests last passed"},
+				&ucli.StringFlag{Name: "command", Usage: "with --green, the newest green checkpoint of `CMD` (\"pytest -q\")"},
 				&ucli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "list what would be restored, removed and left alone; change nothing"},
 				&ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "with --dry-run, every ignored file and folder git lists, not one line per folder of ignored files"},
 				&ucli.BoolFlag{Name: "force", Usage: "roll back to a checkpoint made on another branch (the current branch moves)"},
@@ -72,8 +79,17 @@ func (e *env) rollback(c *ucli.Context) error {
 	if err := noArgs(c, "rollback"); err != nil {
 		return err
 	}
-	if c.String("checkpoint-id") != "" && c.String("type") != "" {
+	switch {
+	case c.String("checkpoint-id") != "" && c.String("type") != "":
 		return usageError(ExitUsage, "rollback", errors.New("--checkpoint-id and --type contradict each other"))
+	case c.Bool("green") && c.String("checkpoint-id") != "":
+		return usageError(ExitUsage, "rollback", errors.New("--green and --checkpoint-id contradict each other"))
+	case c.Bool("green") && c.String("type") != "":
+		return usageError(ExitUsage, "rollback", errors.New("--green and --type contradict each other: a green checkpoint is a safe_state one"))
+	case c.IsSet("command") && !c.Bool("green"):
+		return usageError(ExitUsage, "rollback", errors.New("--command goes with --green: git maestro rollback --green --command CMD"))
+	case c.IsSet("command") && strings.TrimSpace(c.String("command")) == "":
+		return usageError(ExitUsage, "rollback", errors.New("--command needs the command, as it was run (\"pytest -q\")"))
 	}
 	s, err := openStore("rollback")
 	if err != nil {
@@ -87,6 +103,8 @@ func (e *env) rollback(c *ucli.Context) error {
 		SessionID:    session,
 		CheckpointID: c.String("checkpoint-id"),
 		Type:         c.String("type"),
+		Green:        c.Bool("green"),
+		Command:      c.String("command"),
 		DryRun:       c.Bool("dry-run"),
 		Force:        c.Bool("force"),
 	})
@@ -97,11 +115,27 @@ func (e *env) rollback(c *ucli.Context) error {
 	if res.DryRun {
 		msg = "would roll back to " + whose(res.Checkpoint)
 	}
+	if c.Bool("green") {
+		msg += greenOf(res.Checkpoint, session)
+	}
 	if res.Checkpoint.Future {
 		fmt.Fprintf(os.Stderr, "maestro: warning: checkpoint %s is dated %s, more than 5 minutes ahead of this clock: a wrong clock, or a forged record\n",
 			res.Checkpoint.Name(), res.Checkpoint.Timestamp.Format(time.RFC3339))
 	}
 	return report(c, "rollback_to_checkpoint", msg, session, res)
+}
+
+// greenOf says what a green checkpoint is of: its command, and its
+// session when that is not the one the rollback is recorded in.
+func greenOf(r *checkpoint.Record, session string) string {
+	s := ", the last green"
+	if argv := checkpoint.GreenCommand(r); argv != nil {
+		s += " of `" + textsafe.Visible(checkpoint.CommandLine(argv)) + "`"
+	}
+	if r.SessionID != session {
+		s += " (session " + r.SessionID + ")"
+	}
+	return s
 }
 
 // whose names a checkpoint and, for a fetched one, whose it is.

@@ -32,6 +32,7 @@ type runFlags struct {
 	quiet, explain, json                              bool
 	onFailure, sessionID                              string
 	checkpoint                                        bool
+	rerun, rerunMaxFailures                           string
 }
 
 func (e *env) runCommand() *ucli.Command {
@@ -60,6 +61,8 @@ defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`
 			&ucli.StringFlag{Name: "timeout", Destination: &f.timeout, Usage: "stop an attempt after `DURATION` (TERM, then KILL after --kill-after); it ends with 124"},
 			&ucli.StringFlag{Name: "total-timeout", Destination: &f.totalTimeout, Usage: "stop the whole run after `DURATION`"},
 			&ucli.StringFlag{Name: "kill-after", Destination: &f.killAfter, Usage: "after TERM, wait `DURATION` before KILL (default 10s)"},
+			&ucli.StringFlag{Name: "rerun", Destination: &f.rerun, Usage: "after a test failure of a recognised test runner, retry `WHICH`: failed (only the failed tests) or all (the whole command) (default failed)"},
+			&ucli.StringFlag{Name: "rerun-max-failures", Destination: &f.rerunMaxFailures, Usage: "with more than `N` failed tests, retry the whole command (default 20)"},
 			&ucli.StringFlag{Name: "report", Destination: &f.report, Usage: "write the JSON retry result to `FILE`, also when the run fails or is interrupted"},
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Destination: &f.quiet, Usage: "no progress lines on stderr (errors still show)"},
 			&ucli.BoolFlag{Name: "explain", Destination: &f.explain, Usage: "print the schedule these settings give and exit, running nothing"},
@@ -198,6 +201,8 @@ func (e *env) run(f *runFlags, args []string) error {
 		Checkpoint:     cpID,
 		Store:          openStore,
 		Progress:       opts.Progress,
+		Command:        args,
+		FailedTests:    rep.FailedTestNames(),
 	}
 	if onFailure.Ask {
 		in.Ask = e.terminalAsker(session)
@@ -207,9 +212,26 @@ func (e *env) run(f *runFlags, args []string) error {
 	if results == nil {
 		results = []recovery.Result{}
 	}
+	green := ""
+	if rep.Success {
+		var rec *checkpoint.Record
+		var err error
+		if sig := e.signals.Guard(func() {
+			rec, err = recovery.RecordGreen(recovery.GreenInput{OnGreen: cfg.Checkpoints.OnGreen, Command: args,
+				TestRunner: rep.TestRunner, SessionID: session, Store: openStore})
+		}); sig != 0 {
+			return interruptedBefore(f, sig, "while recording the green checkpoint")
+		}
+		switch {
+		case err != nil:
+			printWarning(os.Stderr, "no green checkpoint", err)
+		case rec != nil:
+			green = rec.CheckpointID
+		}
+	}
 	e.logRun(session, rep, results)
 	if report != "" {
-		data, err := json.MarshalIndent(runReport{Report: rep, Recovery: results}, "", "  ")
+		data, err := json.MarshalIndent(runReport{Report: rep, Recovery: results, GreenCheckpoint: green}, "", "  ")
 		if err == nil {
 			err = state.WriteAtomic(report, append(data, '\n'))
 		}
@@ -243,6 +265,9 @@ func interruptedBefore(f *runFlags, sig syscall.Signal, when string) error {
 type runReport struct {
 	*wrapper.Report
 	Recovery []recovery.Result `json:"recovery"`
+	// GreenCheckpoint is the green checkpoint the passing run recorded
+	// ([checkpoints] on_green), absent when it recorded none.
+	GreenCheckpoint string `json:"green_checkpoint,omitempty"`
 }
 
 // logRun keeps the run in the session's log. A log that cannot be written
@@ -312,6 +337,20 @@ func (f *runFlags) apply(r catalog.Retry) (catalog.Retry, error) {
 			return r, bad("retry-on", err)
 		}
 		r.RetryOn = ro
+	}
+	if v := f.rerun; v != "" {
+		rr, err := catalog.ParseRerun(v)
+		if err != nil {
+			return r, bad("rerun", err)
+		}
+		r.Rerun = rr
+	}
+	if v := f.rerunMaxFailures; v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return r, bad("rerun-max-failures", fmt.Errorf("%q is not a whole number", v))
+		}
+		r.RerunMaxFailures = n
 	}
 	if e := r.Validate(); e != nil {
 		// The configuration was valid, so a flag made it so.

@@ -290,6 +290,9 @@ func (e *env) sessionShow(c *ucli.Context) error {
 	}
 	fmt.Fprintf(w, "runs:\t%d (%d failed, %d passed after retries)\n", st.Runs, st.FailedRuns, st.FlakyPasses)
 	fmt.Fprintf(w, "attempts:\t%d (%d retries)\n", st.Attempts, st.Retries)
+	if st.FlakyTests > 0 {
+		fmt.Fprintf(w, "flaky tests:\t%d ('maestro flaky --session-id %s' lists them)\n", st.FlakyTests, textsafe.Visible(st.SessionID))
+	}
 	if len(st.FailuresByType) > 0 {
 		fmt.Fprintf(w, "failed attempts:\t%s\n", countsText(st.FailuresByType))
 	}

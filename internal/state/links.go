@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // Nothing in maestro's state is ever a symbolic link: maestro makes none
@@ -26,14 +28,7 @@ func (e *LinkError) Error() string {
 
 // Hints says what to do about it.
 func (e *LinkError) Hints() []string {
-	return []string{"maestro never makes links there: remove it (rm " + shellQuote(e.Path) + ") if you did not put it there"}
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return []string{"maestro never makes links there: remove it (rm " + textsafe.ShellQuote(e.Path) + ") if you did not put it there"}
 }
 
 // rootOf returns the state directory dir is in or is: the nearest folder

@@ -1,6 +1,7 @@
 package textsafe_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"unicode"
@@ -107,6 +108,50 @@ func FuzzPath(f *testing.F) {
 		var back textsafe.Path
 		if err := back.UnmarshalJSON(data); err != nil || string(back) != s {
 			t.Fatalf("%q -> %s -> %q, %v", s, data, back, err)
+		}
+	})
+}
+
+func TestPlain(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"plain", "plain"},
+		{"crlf\r", "crlf"},
+		{"  indented\r", "  indented"},
+		{"\x1b[31mFAILED\x1b[0m t.py::test_a", "FAILED t.py::test_a"},
+		{"\x1b[1;32m--- PASS\x1b[m: TestX", "--- PASS: TestX"},
+		{"progress 10%\rprogress 100%\rdone", "done"},
+		{"progress 10%\rdone\r", "done"},
+		{"done\r   ", "done"},
+		{"\x1b]8;;http://x\x07link\x1b]8;;\x1b\\ after", "link after"},
+		{"\x1b(Bcharset", "charset"},
+		{"cut at the end \x1b", "cut at the end "},
+		{"cut in a CSI \x1b[3", "cut in a CSI "},
+		{"", ""},
+	} {
+		if got := string(textsafe.Plain([]byte(c.in))); got != c.want {
+			t.Errorf("Plain(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// Whatever a command prints, Plain never panics, never grows a line,
+// leaves no escape character in it and does not change its input.
+func FuzzPlain(f *testing.F) {
+	for _, s := range []string{"\x1b[31mred\x1b[0m", "a\rb\r", "\x1b]0;title\x07x", "\x1b", "\x1b[", "\x1b(", "\x1b]8;;\x1b\\"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		keep := string(in)
+		out := textsafe.Plain(in)
+		if len(out) > len(in) {
+			t.Fatalf("%q grew to %q", in, out)
+		}
+		if bytes.IndexByte(out, 0x1b) >= 0 {
+			t.Fatalf("%q kept an escape: %q", in, out)
+		}
+		if string(in) != keep {
+			t.Fatalf("Plain changed its input")
 		}
 	})
 }

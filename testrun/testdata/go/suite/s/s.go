@@ -1,0 +1,3 @@
+package s
+
+import _ "example.com/suite/missing"

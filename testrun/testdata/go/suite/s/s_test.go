@@ -1,0 +1,5 @@
+package s
+
+import "testing"
+
+func TestS(t *testing.T) {}

@@ -1,0 +1,2 @@
+import x from './does-not-exist.js';
+test('never runs', () => {});

@@ -1,0 +1,2 @@
+test('other passes', () => {});
+test('adds', () => {});

@@ -214,6 +214,11 @@ func (goRunner) rerun(c *Command, tests []Test) ([][]string, string) {
 	}
 	var cmds [][]string
 	for _, pkg := range order {
+		// The package comes from the output: an import path never starts
+		// with "-", and the word must not become a go flag.
+		if strings.HasPrefix(pkg, "-") || strings.ContainsAny(pkg, " \t\n") {
+			return nil, "a failed test's package, as the output names it, is not an import path"
+		}
 		pattern := goRunPattern(byPkg[pkg])
 		if len(pattern) > goMaxPattern {
 			return nil, "the failed tests' names are too long for one -run pattern"

@@ -208,6 +208,7 @@ func TestGoRerun(t *testing.T) {
 			[][]string{{"go", "test", "-run=^TestFlaky$", "-v", goSuite + "/a", "-count", "1", "extra", "-run", "X"}}, ""},
 		{"a name that looks like an option", []string{"go", "test"}, []Test{goT("a", "-x/--y")},
 			[][]string{{"go", "test", "-run=^-x$/^--y$", "-v", goSuite + "/a"}}, ""},
+		{"a package from the output that looks like an option", []string{"go", "test", "./..."}, []Test{{ID: "TestX", Runner: Go, Package: "-toolexec=/tmp/evil"}}, nil, "is not an import path"},
 		{"bench", []string{"go", "test", "-bench", ".", "./..."}, []Test{a}, nil, "-bench is given"},
 		{"fuzz", []string{"go", "test", "-test.fuzz=FuzzX", "."}, []Test{a}, nil, "-fuzz is given"},
 		{"list", []string{"go", "test", "--list=.", "."}, []Test{a}, nil, "-list is given"},

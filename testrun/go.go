@@ -3,6 +3,7 @@ package testrun
 import (
 	"encoding/json"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -293,6 +294,11 @@ type goParser struct {
 	pending        []goPending // results of the current block, package not yet known
 	pendingDropped int
 	block          goBlock
+	// -json: the blocks of the other packages still running. go test runs
+	// packages in parallel and, with -json, interleaves their events line
+	// by line, so a package's block is set aside, not ended, when another
+	// package's event comes.
+	others map[string]*goBlock
 
 	broken string
 }
@@ -340,8 +346,7 @@ func (p *goParser) event(line []byte) {
 		return // a line cut at MaxLine, or not go test's
 	}
 	if e.Package != "" && e.Package != p.block.pkg {
-		p.endBlock()
-		p.block.pkg = e.Package
+		p.switchBlock(e.Package)
 	}
 	switch e.Action {
 	case "run":
@@ -568,13 +573,22 @@ func (p *goParser) summary(pkg, kind string) {
 	p.block = goBlock{pkg: b.pkg}
 }
 
-// endBlock: -json events of another package begin without a summary of the
-// last one (go test was killed, or printed it elsewhere).
-func (p *goParser) endBlock() {
-	if p.block.crash != "" {
-		p.setBroken(goCrash(p.block, p.block.pkg))
+// switchBlock: -json events of another package come; the current block
+// waits for its own events or summary.
+func (p *goParser) switchBlock(pkg string) {
+	if p.others == nil {
+		p.others = map[string]*goBlock{}
 	}
-	p.block = goBlock{}
+	if p.block.pkg != "" {
+		b := p.block
+		p.others[b.pkg] = &b
+	}
+	if b, ok := p.others[pkg]; ok {
+		p.block = *b
+		delete(p.others, pkg)
+		return
+	}
+	p.block = goBlock{pkg: pkg}
 }
 
 func goCrash(b goBlock, pkg string) string {
@@ -626,6 +640,18 @@ func goClean(s string) string {
 }
 
 func (p *goParser) Result() Result {
+	// -json packages whose output ended without a summary (go test was
+	// killed): a crash they showed is why.
+	pkgs := make([]string, 0, len(p.others))
+	for pkg := range p.others {
+		pkgs = append(pkgs, pkg)
+	}
+	sort.Strings(pkgs)
+	for _, pkg := range pkgs {
+		if b := p.others[pkg]; b.crash != "" {
+			p.setBroken(goCrash(*b, pkg))
+		}
+	}
 	// Output that ended inside a block (go test killed, or its output cut):
 	// its results are of a package the output never named.
 	if len(p.pending) > 0 || p.pendingDropped > 0 || p.block.crash != "" {

@@ -144,6 +144,18 @@ func TestGoParserEdges(t *testing.T) {
 				`{"Action":"fail","Package":"ex/a"}` + "\n",
 			[]string{"ex/a|T/x/y", "ex/a|T/z"}, 2, ""},
 		{"json testmain", []string{"-json"}, `{"Action":"pass","Package":"ex/a","Test":"T"}` + "\n" + `{"Action":"fail","Package":"ex/a"}` + "\n", nil, 0, "ex/a failed outside any test"},
+		// go test -json interleaves the events of packages run in parallel:
+		// a's summary after b's events is a's, and b failed in a test (the
+		// flaky TestGoReal that found it).
+		{"json interleaved packages", []string{"-json"},
+			`{"Action":"fail","Package":"ex/a","Test":"TA"}` + "\n" + `{"Action":"output","Package":"ex/a","Output":"FAIL\n"}` + "\n" +
+				`{"Action":"fail","Package":"ex/b","Test":"TB"}` + "\n" + `{"Action":"output","Package":"ex/b","Output":"FAIL\n"}` + "\n" +
+				`{"Action":"fail","Package":"ex/a"}` + "\n" + `{"Action":"fail","Package":"ex/b"}` + "\n",
+			[]string{"ex/a|TA", "ex/b|TB"}, 2, ""},
+		{"json interleaved crash without summary", []string{"-json"},
+			`{"Action":"output","Package":"ex/a","Output":"panic: boom\n"}` + "\n" +
+				`{"Action":"fail","Package":"ex/b","Test":"TB"}` + "\n" + `{"Action":"fail","Package":"ex/b"}` + "\n",
+			[]string{"ex/b|TB"}, 1, "a panic stopped the tests of ex/a"},
 		{"json cut line", []string{"-json"}, `{"Action":"fail","Package":"ex/a","Te`, nil, 0, ""},
 		{"a name too long to select", []string{"./..."}, "--- FAIL: T/" + strings.Repeat("x", maxID) + " (0.00s)\n--- FAIL: T2 (0.00s)\nFAIL\tex/a\t0.1s\n", []string{"ex/a|T2"}, 2, ""},
 		{"control characters", []string{"./..."}, "panic: \x1b]0;x\x07\n--- FAIL: T\x01 (0.00s)\nFAIL\tex/\x02\t0.1s\n", []string{"ex/\x02|T\x01"}, 1, "a panic stopped the tests of ex/?"},

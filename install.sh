@@ -45,10 +45,12 @@ install_bin() {
   fi
   tmp=
 }
-# maestro-mcp is the MCP server that 'maestro mcp' runs: a binary of its
-# own, so that maestro does not carry the MCP SDK into every start.
+# maestro-mcp is the MCP server that 'maestro mcp' runs, maestro-ui the web
+# page's server that 'maestro ui' runs: binaries of their own, so that
+# maestro does not carry the MCP SDK or net/http into every start.
 install_bin maestro .
 install_bin maestro-mcp ./cmd/maestro-mcp
+install_bin maestro-ui ./cmd/maestro-ui
 
 for name in maestro-run git-maestro; do
   link=$bindir/$name

@@ -15,6 +15,7 @@ import (
 
 	"github.com/maestro-recovery/maestro/internal/gittest"
 	"github.com/maestro-recovery/maestro/mcp"
+	"github.com/maestro-recovery/maestro/ui"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -28,6 +29,8 @@ func TestMain(m *testing.M) {
 		// The MCP server, which maestro mcp runs in its place (a binary
 		// of its own, as cmd/maestro-mcp builds it).
 		"maestro-mcp": func() { os.Exit(mcp.Main(os.Args[1:], recoveryTOML)) },
+		// The web page's server, which maestro ui runs in its place.
+		"maestro-ui": func() { os.Exit(ui.Main(os.Args[1:], recoveryTOML)) },
 	})
 }
 
@@ -135,8 +138,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
-			"json":  cmdJSON,
+			"exits":   cmdExits,
+			"json":    cmdJSON,
+			"uiserve": cmdUIServe, "uiget": cmdUIGet, "uistop": cmdUIStop,
 		},
 		RequireExplicitExec: true,
 	})

@@ -25,6 +25,8 @@ type fileDoc struct {
 	Share        *shareTable                 `toml:"share"`
 	Sessions     *sessionsTable              `toml:"sessions"`
 	Agent        *agentTable                 `toml:"agent"`
+	Notify       *notifyTable                `toml:"notify"`
+	Escalate     *escalateTable              `toml:"escalate"`
 }
 
 type retryTable struct {
@@ -80,9 +82,11 @@ type ruleTable struct {
 
 // Keys each table accepts, for "did you mean" hints.
 var tableKeys = map[string][]string{
-	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions", "agent"},
+	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions", "agent", "notify", "escalate"},
 	"sessions":      {"keep", "older_than"},
 	"agent":         {"risky_commands", "block_risky", "rollback_after"},
+	"notify":        {"command", "events", "timeout"},
+	"escalate":      {"remote", "poll"},
 	"share":         {"never_push"},
 	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than", "on_green"},
 	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after", "rerun", "rerun_max_failures"},

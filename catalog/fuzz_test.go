@@ -27,6 +27,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("[retry]\nmax_attempts = 5\nbase_delay = \"10ms\"\n"))
+	f.Add([]byte("[notify]\ncommand = ['sh', '-c', 'cat']\nevents = ['rollback']\ntimeout = \"1s\"\n"))
 	f.Add([]byte("rules = [{failure_type = \"transient\", patterns = ['(?i)x', 'y+'], exit_codes = [3]}]\n"))
 	f.Add([]byte("[failure_types.a]\ntransient = true\n[[rules]]\nfailure_type = \"a\"\npatterns = ['^a$']\n"))
 	defDoc, err := parse(Source{Origin: OriginDefault}, def)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/nearest"
+	"github.com/maestro-recovery/maestro/notify"
 	toml "github.com/pelletier/go-toml/v2"
 )
 
@@ -82,6 +83,12 @@ type Config struct {
 	SessionsSource    Source
 	Agent             Agent
 	AgentSource       Source
+	// Notify is the [notify] table; its Command is empty without one.
+	Notify       notify.Config
+	NotifySource Source
+	// Escalate is the [escalate] table, DefaultEscalate without one.
+	Escalate       Escalate
+	EscalateSource Source
 	// Files are the files that were found, in order of precedence, with
 	// those ignored (a repository's file not trusted).
 	Files []File
@@ -265,7 +272,7 @@ func LoadDefault(data []byte) (*Config, error) {
 
 func newConfig() *Config {
 	return &Config{Retry: DefaultRetry, RetrySource: Source{Origin: OriginDefault},
-		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, Share: Share{NeverPush: slices.Clone(DefaultNeverPush)}, ShareSource: Source{Origin: OriginDefault}, Sessions: DefaultSessions, SessionsSource: Source{Origin: OriginDefault}, Agent: DefaultAgent, AgentSource: Source{Origin: OriginDefault}, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
+		Checkpoints: DefaultCheckpoints, CheckpointsSource: Source{Origin: OriginDefault}, Share: Share{NeverPush: slices.Clone(DefaultNeverPush)}, ShareSource: Source{Origin: OriginDefault}, Sessions: DefaultSessions, SessionsSource: Source{Origin: OriginDefault}, Agent: DefaultAgent, AgentSource: Source{Origin: OriginDefault}, Escalate: DefaultEscalate, types: map[string]FailureType{}, prompts: map[string]Prompt{}}
 }
 
 // firstWins adds to have each table of a file that no earlier file
@@ -362,6 +369,20 @@ func (c *Config) merge(docs []*document) error {
 				return err
 			}
 			c.Agent, c.AgentSource, agentSet = a, d.src, true
+		}
+		if d.file.Notify != nil && c.NotifySource.Origin == "" {
+			n, err := d.notify()
+			if err != nil {
+				return err
+			}
+			c.Notify, c.NotifySource = n, d.src
+		}
+		if d.file.Escalate != nil && c.EscalateSource.Origin == "" {
+			e, err := d.escalate()
+			if err != nil {
+				return err
+			}
+			c.Escalate, c.EscalateSource = e, d.src
 		}
 		if err := firstWins(c.prompts, d.file.Prompts, d.prompt); err != nil {
 			return err

@@ -1,6 +1,9 @@
 package checkpoint
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Consistency is what maestro doctor finds under refs/maestro/: the refs
 // maestro cannot use, by full name.
@@ -37,6 +40,14 @@ func (s *Store) Check() (*Consistency, error) {
 	c := &Consistency{}
 	checkpoints, records := map[refKey]string{}, map[refKey]string{}
 	for _, r := range refs {
+		if question, ok := questionRef(r.Name); question {
+			// Questions and answers shared through a remote (package
+			// escalate): one blob each, here or fetched.
+			if !ok || r.Type != "blob" {
+				c.Invalid = append(c.Invalid, r.Name)
+			}
+			continue
+		}
 		k, ok := parseRef(r.Name)
 		want := map[string]string{"checkpoints": "commit", "records": "blob", "events": "blob", "states": "commit"}[k.kind]
 		if !ok || r.Type != want {
@@ -73,4 +84,21 @@ func (s *Store) Check() (*Consistency, error) {
 	slices.Sort(c.NoCheckpoint)
 	slices.Sort(c.Invalid)
 	return c, nil
+}
+
+// questionRef reports whether name is under the refs of questions shared
+// through a remote (questions/ID, answers/ID, and the same fetched under
+// remotes/REMOTE/), and whether it is of the shape maestro writes there.
+func questionRef(name string) (question, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(name, RefRoot), "/")
+	if len(parts) >= 3 && parts[0] == "remotes" {
+		ok = ValidateID("remote", parts[1]) == nil
+		parts = parts[2:]
+	} else {
+		ok = true
+	}
+	if len(parts) == 0 || parts[0] != "questions" && parts[0] != "answers" {
+		return false, false
+	}
+	return true, ok && len(parts) == 2 && ValidateID("question id", parts[1]) == nil
 }

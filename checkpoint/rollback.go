@@ -108,7 +108,16 @@ type target struct {
 // checkpoint. Before it changes anything it records the current state as
 // an event, in the same transaction that moves the branch (compare and
 // swap: refused if the branch moved meanwhile), so undo can restore it.
+// A rollback made is then sent to the Notifier, once the lock is released.
 func (s *Store) Rollback(o RollbackOptions) (*Result, error) {
+	res, err := s.rollback(o)
+	if err == nil && !res.DryRun {
+		s.notifyRollback(o.SessionID, res)
+	}
+	return res, err
+}
+
+func (s *Store) rollback(o RollbackOptions) (*Result, error) {
 	if err := ValidateID("session id", o.SessionID); err != nil {
 		return nil, err
 	}

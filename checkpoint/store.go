@@ -13,6 +13,7 @@ import (
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	"github.com/maestro-recovery/maestro/notify"
 )
 
 // Store is the checkpoints of one repository.
@@ -23,6 +24,9 @@ type Store struct {
 	// Session is the session an operation that has none of its own (a
 	// fetch) is recorded in; "" is "default".
 	Session string
+	// Notifier is told of every rollback made (not of a dry run); nil
+	// tells nobody.
+	Notifier *notify.Notifier
 	// hook, in tests, runs at the named steps of a rollback or undo.
 	hook func(step string)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/notify"
 )
 
 // Who answered.
@@ -28,6 +29,7 @@ const (
 	ByDefault = "default" // no person could answer: the policy took the default
 	ByTimeout = "timeout" // nobody answered in time: the default
 	ByAsync   = "async"   // answered later, with maestro answer
+	ByRemote  = "remote"  // answered in another clone, through the git remote
 )
 
 // Question is what is asked.
@@ -40,6 +42,9 @@ type Question struct {
 	RequireJustification bool      `json:"require_justification"`
 	Prompt               string    `json:"prompt,omitempty"`
 	AskedAt              time.Time `json:"asked_at"`
+	// Remote is the git remote the question travels through: the one it
+	// was pushed to, or fetched from; "" for a question kept here.
+	Remote string `json:"remote,omitempty"`
 }
 
 // Record is a question with its answer: DESIGN.md's human input.
@@ -54,18 +59,22 @@ type Record struct {
 	AnsweredBy    string     `json:"answered_by"`
 	AskedAt       time.Time  `json:"asked_at"`
 	AnsweredAt    *time.Time `json:"answered_at"`
+	Remote        string     `json:"remote,omitempty"` // as the question's
+	// Answerer is who answered through a remote, as git names them ("Name
+	// <email>"): remote answers come from other people's clones.
+	Answerer string `json:"answerer,omitempty"`
 }
 
 // Answered makes the record of q answered with option.
 func (q *Question) Answered(option, justification, by string, at time.Time) *Record {
 	at = at.UTC()
 	return &Record{ID: q.ID, SessionID: q.SessionID, Issue: q.Issue, Options: q.Options, Default: q.Default,
-		Option: option, Justification: justification, AnsweredBy: by, AskedAt: q.AskedAt, AnsweredAt: &at}
+		Option: option, Justification: justification, AnsweredBy: by, AskedAt: q.AskedAt, AnsweredAt: &at, Remote: q.Remote}
 }
 
 // Unanswered is the record of q while it waits.
 func (q *Question) Unanswered() *Record {
-	return &Record{ID: q.ID, SessionID: q.SessionID, Issue: q.Issue, Options: q.Options, Default: q.Default, AskedAt: q.AskedAt}
+	return &Record{ID: q.ID, SessionID: q.SessionID, Issue: q.Issue, Options: q.Options, Default: q.Default, AskedAt: q.AskedAt, Remote: q.Remote}
 }
 
 // Validate checks that a question can be asked.
@@ -142,6 +151,9 @@ type Store struct {
 	dir string
 	// Now is the clock.
 	Now func() time.Time
+	// Notifier is told of each new question Defer records; nil tells
+	// nobody.
+	Notifier *notify.Notifier
 }
 
 // NewStore keeps questions under the state directory stateDir.
@@ -161,6 +173,15 @@ var ErrNoQuestion = errors.New("no such question")
 // question of the same session is still open, it returns that one's id and
 // true: a looping agent does not pile up duplicates.
 func (s *Store) Defer(q *Question, newID func() string) (string, bool, error) {
+	id, existing, err := s.deferQuestion(q, newID)
+	if err == nil && !existing {
+		// Told once the lock is released: a notifier may take its time.
+		NotifyAsked(s.Notifier, q, time.Time{}, "")
+	}
+	return id, existing, err
+}
+
+func (s *Store) deferQuestion(q *Question, newID func() string) (string, bool, error) {
 	unlock, err := state.Lock(filepath.Join(s.dir, ".lock"))
 	if err != nil {
 		return "", false, err
@@ -318,6 +339,15 @@ func (s *Store) Answer(id, option, justification, by string) (*Record, error) {
 	if prev != nil {
 		return prev, ErrAnswered
 	}
+	r, err := q.answer(option, justification, by, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return s.save(r)
+}
+
+// answer makes the record of q answered with option, as Answer checks it.
+func (q *Question) answer(option, justification, by string, at time.Time) (*Record, error) {
 	chosen := q.Match(option)
 	if chosen == "" {
 		return nil, &AnswerError{fmt.Sprintf("%q is not one of the options: %s", option, strings.Join(numbered(q.Options), ", "))}
@@ -325,7 +355,13 @@ func (s *Store) Answer(id, option, justification, by string) (*Record, error) {
 	if q.RequireJustification && strings.TrimSpace(justification) == "" && by != ByTimeout {
 		return nil, &AnswerError{"this question requires a justification: give it with --justification"}
 	}
-	r := q.Answered(chosen, strings.TrimSpace(justification), by, s.Now())
+	return q.Answered(chosen, strings.TrimSpace(justification), by, at), nil
+}
+
+// save records r, the answer to question r.ID, unless it has one: the
+// first answer wins.
+func (s *Store) save(r *Record) (*Record, error) {
+	id := r.ID
 	data, err := json.Marshal(r)
 	if err != nil {
 		return nil, err

@@ -8,9 +8,12 @@ import (
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/escalate"
+	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -66,6 +69,7 @@ func (t *tools) askHuman(ctx context.Context, req *sdk.CallToolRequest, in askIn
 		}
 		q.AskedAt = time.Now().UTC()
 		q.ID = ids.New("q-", q.AskedAt)
+		escalate.NotifyAsked(t.notifier(), q, q.AskedAt.Add(timeout), "")
 		ectx, cancel := context.WithTimeout(ctx, timeout)
 		res, err := req.Session.Elicit(ectx, elicitation(q))
 		cancel()
@@ -95,21 +99,30 @@ func (t *tools) askHuman(ctx context.Context, req *sdk.CallToolRequest, in askIn
 // does, and waits for the answer up to timeout.
 func (t *tools) deferAndWait(ctx context.Context, req *sdk.CallToolRequest, q *escalate.Question, timeout time.Duration, dir string, log *sessionlog.Log) (any, error) {
 	store := escalate.NewStore(dir)
+	sh, remote := t.shared(store)
 	q.AskedAt = time.Now().UTC()
-	id, existing, err := store.Defer(q, func() string { return ids.New("q-", q.AskedAt) })
+	q.Remote = remote
+	id, _, err := sh.Defer(ctx, q, escalate.DeferOptions{
+		NewID:    func() string { return ids.New("q-", q.AskedAt) },
+		Deadline: q.AskedAt.Add(timeout),
+		Asked:    func(q *escalate.Question) { t.logHuman(log, sessionlog.KindQuestion, q.Unanswered()) },
+		Waiting:  true,
+	})
 	if err != nil {
 		return nil, fail(err)
 	}
-	q.ID = id
-	if !existing {
-		t.logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+	where := ""
+	if q.Remote != "" {
+		where = ", here or in any clone of " + q.Remote
 	}
-	fmt.Fprintf(t.o.Log, "maestro: question %s waits for an answer: maestro answer %s OPTION\n", id, id)
+	fmt.Fprintf(t.o.Log, "maestro: question %s waits for an answer: maestro answer %s OPTION%s\n", id, id, textsafe.Visible(where))
 	posted := keepPosted(ctx, req, func() string { return "waiting for an answer to question " + id + ": maestro answer " + id + " OPTION" })
-	r, err := store.Wait(id, timeout, t.o.Poll, ctx.Done())
+	r, err := sh.Wait(ctx, id, timeout, func(msg string) {
+		fmt.Fprintf(t.o.Log, "maestro: warning: question %s: %s\n", id, textsafe.Visible(msg))
+	})
 	posted()
 	switch {
-	case errors.Is(err, escalate.ErrTimeout) && ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		return nil, fail(fmt.Errorf("the client cancelled the wait for question %s", id), "it stays open: 'maestro answer "+id+" OPTION' answers it")
 	case errors.Is(err, escalate.ErrTimeout):
 		q, _, _ := store.Get(id)
@@ -120,8 +133,9 @@ func (t *tools) deferAndWait(ctx context.Context, req *sdk.CallToolRequest, q *e
 	case err != nil:
 		return nil, fail(err)
 	}
-	if r.AnsweredBy == escalate.ByTimeout {
-		// maestro answer logs the answers it gives; the default is ours.
+	if r.AnsweredBy == escalate.ByTimeout || r.AnsweredBy == escalate.ByRemote {
+		// maestro answer logs the answers it gives; the default is ours,
+		// and one given in another clone is logged there in no session.
 		t.logHuman(log, sessionlog.KindAnswer, r)
 	}
 	return answered(r), nil
@@ -214,4 +228,32 @@ func (t *tools) logHuman(log *sessionlog.Log, kind string, r *escalate.Record) {
 	if err := log.Append(sessionlog.Entry{Type: kind, Human: r}); err != nil {
 		fmt.Fprintf(t.o.Log, "maestro: warning: not in the session log: %v\n", err)
 	}
+}
+
+// shared is the questions of store, with the configuration's [escalate]
+// and [notify] read as each call reads them, and the remote a question
+// deferred now goes to ([escalate] remote; its wait looks there too). A
+// configuration that cannot be read, or a repository that cannot be
+// opened, costs the remote and the notification, never the call.
+func (t *tools) shared(store *escalate.Store) (*escalate.Shared, string) {
+	var repo *git.Repo
+	cfg, err := catalog.Load(catalog.Options{ConfigFlag: t.o.ConfigFlag, Default: t.o.Default, Warn: t.o.Log})
+	if err != nil {
+		fmt.Fprintf(t.o.Log, "maestro: warning: no notification, and questions stay here: %v\n", err)
+		cfg = &catalog.Config{Escalate: catalog.DefaultEscalate}
+	} else {
+		store.Notifier = t.notifierOf(cfg)
+	}
+	remote := cfg.Escalate.Remote
+	if remote != "" {
+		// Only then: without a remote, a question needs no git.
+		if repo, err = git.Open("."); err != nil {
+			fmt.Fprintf(t.o.Log, "maestro: warning: questions stay here, not on %s: %v\n", remote, err)
+			repo, remote = nil, ""
+		}
+	}
+	sh := escalate.NewShared(store, repo)
+	sh.LocalPoll = t.o.Poll
+	sh.Poll.First = cfg.Escalate.Poll
+	return sh, remote
 }

@@ -254,6 +254,9 @@ func (t *tools) rollback(_ context.Context, _ *sdk.CallToolRequest, in rollbackI
 			return nil, err
 		}
 	}
+	if !in.DryRun {
+		s.Notifier = t.notifier()
+	}
 	res, err := s.Rollback(checkpoint.RollbackOptions{SessionID: ch.ID, CheckpointID: in.CheckpointID, Type: in.Type, DryRun: in.DryRun, Force: in.Force})
 	if err != nil {
 		return nil, storeFail(err)

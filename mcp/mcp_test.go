@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/escalate"
+	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/gittest"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/mcp"
@@ -399,15 +400,18 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 // wait waits until the log holds s n times.
 func (l *logBuffer) wait(t *testing.T, s string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		l.mu.Lock()
-		c := strings.Count(l.buf.String(), s)
-		l.mu.Unlock()
-		if c >= n {
+		if strings.Count(l.String(), s) >= n {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -458,6 +462,81 @@ func TestAskHumanDeferred(t *testing.T) {
 	stats := mustOK(t, call(t, cs, "session_stats", nil))
 	if stats.Data["questions_asked"] != 2.0 || stats.Data["questions_answered"] != 1.0 {
 		t.Errorf("stats: %s", stats.Text)
+	}
+}
+
+// TestAskHumanRemote: with [escalate] remote, a deferred question goes to
+// that remote, and the wait takes the answer another clone pushes there.
+// A remote that cannot be reached is one warning, and the wait goes on to
+// its default.
+func TestAskHumanRemote(t *testing.T) {
+	dir := repo(t)
+	root := t.TempDir()
+	gittest.Git(t, root, "init", "-q", "--bare", "remote.git")
+	remote := filepath.Join(root, "remote.git")
+	gittest.Git(t, dir, "remote", "add", "origin", remote)
+	gittest.Git(t, dir, "remote", "add", "gone", filepath.Join(root, "gone.git"))
+	config := func(name string) string {
+		f := filepath.Join(root, name+".toml")
+		gittest.Write(t, root, name+".toml", "[escalate]\nremote = \""+name+"\"\npoll = \"10ms\"\n")
+		return f
+	}
+	log := &logBuffer{}
+	cs := connect(t, mcp.Options{Log: log, ConfigFlag: config("origin")}, nil, nil)
+
+	done := make(chan result, 1)
+	go func() {
+		done <- call(t, cs, "ask_human", map[string]any{"question": "Ship it?", "options": []string{"yes", "no"}, "timeout_seconds": 30})
+	}()
+	log.wait(t, "waits for an answer", 1)
+	var id string
+	deadline := time.Now().Add(10 * time.Second)
+	for id == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the question never reached the remote; log:\n%s", log.String())
+		}
+		for _, ref := range strings.Fields(gittest.Git(t, remote, "for-each-ref", "--format=%(refname)", "refs/maestro/questions/")) {
+			id = strings.TrimPrefix(ref, "refs/maestro/questions/")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	// Another clone fetches it and answers.
+	gittest.Git(t, root, "init", "-q", "other")
+	other := filepath.Join(root, "other")
+	gittest.Git(t, other, "remote", "add", "origin", remote)
+	otherRepo, err := git.Open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := escalate.NewShared(escalate.NewStore(filepath.Join(other, ".git", "maestro")), otherRepo)
+	if _, err := sh.Fetch(context.Background(), "origin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.Answer(context.Background(), id, "no", "not today", escalate.ByAsync); err != nil {
+		t.Fatal(err)
+	}
+	r := mustOK(t, <-done)
+	if r.Data["status"] != "answered" || r.Data["id"] != id || r.Data["option"] != "no" || r.Data["answered_by"] != escalate.ByRemote || r.Data["justification"] != "not today" {
+		t.Errorf("answered in another clone: %s", r.Text)
+	}
+	if !strings.Contains(log.String(), "in any clone of origin") {
+		t.Errorf("log: %s", log.String())
+	}
+	stats := mustOK(t, call(t, cs, "session_stats", nil))
+	if stats.Data["questions_answered"] != 1.0 {
+		t.Errorf("stats: %s", stats.Text)
+	}
+
+	// The remote is gone: one warning, and the default at the timeout.
+	log = &logBuffer{}
+	cs = connect(t, mcp.Options{Log: log, ConfigFlag: config("gone")}, nil, nil)
+	r = mustOK(t, call(t, cs, "ask_human", map[string]any{"question": "Retry?", "options": []string{"yes", "no"}, "default": "yes", "timeout_seconds": 1}))
+	if r.Data["status"] != "answered" || r.Data["option"] != "yes" || r.Data["answered_by"] != escalate.ByTimeout {
+		t.Errorf("unreachable remote: %s", r.Text)
+	}
+	if n := strings.Count(log.String(), "cannot reach gone"); n != 1 {
+		t.Errorf("%d warnings that the remote is gone, want 1:\n%s", n, log.String())
 	}
 }
 

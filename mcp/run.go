@@ -92,6 +92,7 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 		return nil, fail(ctx.Err())
 	}
 
+	notifier := t.notifierOf(cfg)
 	var store *checkpoint.Store
 	openStore := func() (*checkpoint.Store, error) {
 		if store == nil {
@@ -99,6 +100,7 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 			if err != nil {
 				return nil, err
 			}
+			s.Notifier = notifier
 			store = s
 		}
 		return store, nil
@@ -180,7 +182,7 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 	results := recovery.Chain(recovery.Policy{Suggest: true}, recovery.Input{
 		Outcome: rep.Outcome, AttemptsMade: rep.AttemptsMade, Interrupted: errors.As(runErr, &intr),
 		Classification: rep.Classification, Config: cfg, SessionID: ch.ID, Checkpoint: out.Checkpoint, Store: openStore,
-		Command: in.Command, FailedTests: rep.FailedTestNames(),
+		Command: in.Command, FailedTests: rep.FailedTestNames(), ExitCode: rep.ExitCode, Notifier: notifier,
 	})
 	if rep.Success {
 		rec, err := recovery.RecordGreen(recovery.GreenInput{OnGreen: cfg.Checkpoints.OnGreen, Command: in.Command,

@@ -12,6 +12,7 @@ import (
 	"github.com/maestro-recovery/maestro/escalate"
 	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	"github.com/maestro-recovery/maestro/notify"
 )
 
 // Policy says which strategies follow a failure that retrying did not fix.
@@ -75,6 +76,10 @@ type Input struct {
 	// later and returns its id. Either may be nil.
 	Answered func(q *escalate.Question, r *escalate.Record, asked bool)
 	Defer    func(q *escalate.Question, asked bool) (string, error)
+	// ExitCode is the run's, for the run_failed event.
+	ExitCode int
+	// Notifier is told of a run that failed, once the chain is over.
+	Notifier *notify.Notifier
 	// Progress receives maestro's lines; nil for none.
 	Progress io.Writer
 	Now      func() time.Time
@@ -92,8 +97,17 @@ func (in *Input) say(format string, args ...any) {
 // Chain follows DESIGN.md's flow once retrying is over: the retry's own
 // result, then, for a failed run, the approaches, the rollback and the
 // question the policy asks for, in that order. It returns a result for
-// each strategy used, successful or not.
+// each strategy used, successful or not. A failed run that nobody
+// interrupted is then sent to in.Notifier as run_failed.
 func Chain(p Policy, in Input) []Result {
+	out := chain(p, in)
+	if in.Outcome == "failed" && !in.Interrupted && in.Notifier.Wants(notify.RunFailed) {
+		notifyFailed(in, out)
+	}
+	return out
+}
+
+func chain(p Policy, in Input) []Result {
 	now := in.Now
 	if now == nil {
 		now = time.Now

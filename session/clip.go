@@ -19,6 +19,7 @@ func (e Entry) clipped(limit int) Entry {
 	if e.Run != nil {
 		r := *e.Run
 		r.Command = clipAll(r.Command, limit)
+		r.Line = clip(r.Line, limit)
 		r.Recovery = make([]recovery.Result, len(e.Run.Recovery))
 		for i, res := range e.Run.Recovery {
 			res.Message = clip(res.Message, limit)

@@ -54,6 +54,12 @@ func (r Run) MarshalJSON() ([]byte, error) {
 	} else {
 		w.field("recovery", r.Recovery)
 	}
+	if r.FailureType != "" {
+		w.field("failure_type", r.FailureType)
+	}
+	if r.Line != "" {
+		w.field("line", r.Line)
+	}
 	if r.TestRunner != "" {
 		w.field("test_runner", r.TestRunner)
 	}

@@ -10,6 +10,10 @@ import (
 // with names nobody reads one by one. The counts keep the rest.
 const MaxTests = 100
 
+// MaxLine bounds the matched output line a run's entry keeps: enough to
+// read it, where a minified file's line could be megabytes.
+const MaxLine = 1 << 10
+
 // RunOf is what the log keeps of a run, from its report and what followed
 // it: maestro run and the MCP server's run tool log the same.
 func RunOf(rep *wrapper.Report, results []recovery.Result) *Run {
@@ -19,6 +23,9 @@ func RunOf(rep *wrapper.Report, results []recovery.Result) *Run {
 		if a.Classification != nil {
 			run.Failures[a.Classification.FailureType]++
 		}
+	}
+	if c := rep.Classification; c != nil {
+		run.FailureType, run.Line = c.FailureType, clip(c.Line, MaxLine)
 	}
 	run.FailedTests, run.FailedTestsCount = firstTests(rep.FailedTests)
 	run.FlakyTests, run.FlakyTestsCount = firstTests(rep.FlakyTests)

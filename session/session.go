@@ -54,6 +54,10 @@ type Run struct {
 	Failures         map[string]int    `json:"failures"` // failed attempts by failure type
 	TotalTimeSeconds float64           `json:"total_time_seconds"`
 	Recovery         []recovery.Result `json:"recovery"`
+	// FailureType and Line are the last failed attempt's classification:
+	// its type and the output line that matched (clipped to MaxLine).
+	FailureType string `json:"failure_type,omitempty"`
+	Line        string `json:"line,omitempty"`
 
 	// A run of a recognised test command (docs/test-runners.md) names its
 	// runner, the tests still failing at its end and those that failed
@@ -249,53 +253,71 @@ type Stats struct {
 // Summarize sums the log's entries up. The checkpoint counts are the
 // caller's to fill, from git.
 func Summarize(id string, entries []Entry) Stats {
-	s := Stats{SessionID: id, FailuresByType: map[string]int{}}
-	asked := map[string]bool{}
-	answered := map[string]bool{}
-	flaky := map[string]bool{}
+	sm := newSummer(id)
 	for _, e := range entries {
-		s.addAgent(e)
-		switch e.Type {
-		case KindStart:
-			t := e.Time
-			s.StartedAt, s.Description = &t, e.Description
-		case KindRun:
-			if e.Run == nil {
-				continue
-			}
-			r := e.Run
-			s.Runs++
-			s.Attempts += r.AttemptsMade
-			s.Retries += max(r.AttemptsMade-1, 0)
-			switch r.Outcome {
-			case "flaky":
-				s.FlakyPasses++
-			case "failed":
-				s.FailedRuns++
-			}
-			for k, n := range r.Failures {
-				s.FailuresByType[k] += n
-			}
-			for _, t := range r.FlakyTests {
-				flaky[t.Key()] = true
-			}
-			for _, res := range r.Recovery {
-				if res.Recovered() {
-					s.ErrorRecoveryCount++
-				}
-			}
-		case KindQuestion:
-			if e.Human != nil {
-				asked[e.Human.ID] = true
-			}
-		case KindAnswer:
-			if e.Human != nil {
-				asked[e.Human.ID] = true
-				answered[e.Human.ID] = true
+		sm.add(e)
+	}
+	return sm.stats()
+}
+
+// summer sums entries up one at a time: Summarize, and Log.Summary which
+// holds no more than one entry at a time.
+type summer struct {
+	s                      Stats
+	asked, answered, flaky map[string]bool
+}
+
+func newSummer(id string) *summer {
+	return &summer{s: Stats{SessionID: id, FailuresByType: map[string]int{}}, asked: map[string]bool{}, answered: map[string]bool{}, flaky: map[string]bool{}}
+}
+
+func (sm *summer) add(e Entry) {
+	s := &sm.s
+	s.addAgent(e)
+	switch e.Type {
+	case KindStart:
+		t := e.Time
+		s.StartedAt, s.Description = &t, e.Description
+	case KindRun:
+		if e.Run == nil {
+			return
+		}
+		r := e.Run
+		s.Runs++
+		s.Attempts += r.AttemptsMade
+		s.Retries += max(r.AttemptsMade-1, 0)
+		switch r.Outcome {
+		case "flaky":
+			s.FlakyPasses++
+		case "failed":
+			s.FailedRuns++
+		}
+		for k, n := range r.Failures {
+			s.FailuresByType[k] += n
+		}
+		for _, t := range r.FlakyTests {
+			sm.flaky[t.Key()] = true
+		}
+		for _, res := range r.Recovery {
+			if res.Recovered() {
+				s.ErrorRecoveryCount++
 			}
 		}
+	case KindQuestion:
+		if e.Human != nil {
+			sm.asked[e.Human.ID] = true
+		}
+	case KindAnswer:
+		if e.Human != nil {
+			sm.asked[e.Human.ID] = true
+			sm.answered[e.Human.ID] = true
+		}
 	}
-	s.QuestionsAsked, s.QuestionsAnswered = len(asked), len(answered)
-	s.FlakyTests = len(flaky)
+}
+
+func (sm *summer) stats() Stats {
+	s := sm.s
+	s.QuestionsAsked, s.QuestionsAnswered = len(sm.asked), len(sm.answered)
+	s.FlakyTests = len(sm.flaky)
 	return s
 }

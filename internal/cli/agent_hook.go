@@ -107,7 +107,7 @@ func readPayload(f *os.File, wait time.Duration) (data []byte, tooBig bool, err 
 }
 
 // agentLogText is what maestro log shows of an agent hook's entry.
-func agentLogText(it logItem) string {
+func agentLogText(it sessionlog.Item) string {
 	v := textsafe.Visible
 	a := it.Agent
 	cmd := func() string {

@@ -72,7 +72,7 @@ func (e *env) app() *ucli.App {
 			[]*ucli.Command{e.flakyCommand()},
 			e.hookCommands(),
 			e.agentCommands(),
-			[]*ucli.Command{e.mcpCommand()},
+			[]*ucli.Command{e.mcpCommand(), e.uiCommand()},
 			[]*ucli.Command{e.configCommand(), e.doctorCommand(), versionCommand()},
 			[]*ucli.Command{completionCommand(), manCommand(), completeCommand()}),
 		// urfave/cli would print its own messages and exit; maestro keeps one

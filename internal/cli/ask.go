@@ -1,19 +1,24 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/escalate"
+	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	"github.com/maestro-recovery/maestro/notify"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -34,7 +39,7 @@ func (e *env) askCommands() []*ucli.Command {
 		{
 			Name:  "ask",
 			Usage: "ask a person a question with options, on the terminal or later; never hangs an unattended run",
-			UsageText: "maestro ask --issue TEXT --option A --option B ... [--default A] [--require-justification] [--timeout D] [--no-tty default|fail|defer] [--json]\n" +
+			UsageText: "maestro ask --issue TEXT --option A --option B ... [--default A] [--require-justification] [--timeout D] [--no-tty default|fail|defer] [--remote REMOTE] [--json]\n" +
 				"maestro ask --prompt NAME [...]\nmaestro ask --wait ID [--timeout D] [--json]",
 			Description: `On a terminal (the controlling one, so it works inside pipelines) it shows a
 numbered menu and reads the number or the option's text, asking again after an
@@ -42,7 +47,9 @@ invalid answer, then a justification when one is required. It prints the
 chosen option. With no terminal, or $CI set, --no-tty decides at once: default
 (the default when there is one), fail, or defer (record the question, print
 its id; 'maestro answer' answers it, 'maestro ask --wait' waits for it); so
-does Ctrl-D at the prompt. A timeout gives the default. Exit codes: 0
+does Ctrl-D at the prompt. A timeout gives the default. A deferred question
+with --remote (or [escalate] remote) is pushed to that git remote too, where
+'maestro questions --remote' in any clone finds it. Exit codes: 0
 answered, 3 deferred, 4 timed out without a default, 5 nobody can answer, 1
 failed, 2 usage.`,
 			Flags: []ucli.Flag{
@@ -55,6 +62,7 @@ failed, 2 usage.`,
 				&ucli.StringFlag{Name: "prompt", Usage: "take issue, options, default, justification and timeout from [prompts.`NAME`] of recovery.toml"},
 				&ucli.StringFlag{Name: "no-tty", Usage: "without a terminal, `POLICY`: default, fail or defer (default: default when there is a default, else fail)"},
 				&ucli.StringFlag{Name: "wait", Usage: "wait for the answer to the deferred question `ID`"},
+				&ucli.StringFlag{Name: "remote", Usage: "push a deferred question to the git remote `REMOTE`, for any clone to answer (default: [escalate] remote; \"\" keeps it here)"},
 				configFlag,
 				jsonFlag,
 			},
@@ -62,11 +70,12 @@ failed, 2 usage.`,
 			Action:       e.ask,
 		},
 		{
-			Name:         "questions",
-			Usage:        "list the questions that wait for an answer",
-			UsageText:    "maestro questions [--session-id ID] [--json] [ID...]",
-			Description:  "Without an ID, the open questions. With IDs (each the id, or the start of it or of its random suffix), those questions, answered or not.",
-			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "session-id", Usage: "only the questions of session `ID` (default: every session's)"}, jsonFlag},
+			Name:        "questions",
+			Usage:       "list the questions that wait for an answer",
+			UsageText:   "maestro questions [--session-id ID] [--remote REMOTE] [--json] [ID...]",
+			Description: "Without an ID, the open questions: those asked here and those fetched from remotes before. With IDs (each the id, or the start of it or of its random suffix), those questions, answered or not. --remote first fetches the questions and answers of a git remote.",
+			Flags: []ucli.Flag{&ucli.StringFlag{Name: "session-id", Usage: "only the questions of session `ID` (default: every session's)"},
+				&ucli.StringFlag{Name: "remote", Usage: "first fetch the questions and answers of the git remote `REMOTE`"}, jsonFlag},
 			OnUsageError: commandUsageError("questions"),
 			Action:       e.questions,
 		},
@@ -74,7 +83,7 @@ failed, 2 usage.`,
 			Name:         "answer",
 			Usage:        "answer a deferred question",
 			UsageText:    "maestro answer [--justification TEXT] [--json] ID OPTION",
-			Description:  "ID is the question's id, or the start of it or of its random suffix (4 characters at least).",
+			Description:  "ID is the question's id, or the start of it or of its random suffix (4 characters at least). The answer to a question that came through a git remote, or was pushed to one, is pushed there: the first answer wins.",
 			Flags:        []ucli.Flag{&ucli.StringFlag{Name: "justification", Usage: "why"}, jsonFlag},
 			OnUsageError: commandUsageError("answer"),
 			Action:       e.answer,
@@ -124,19 +133,33 @@ func (e *env) ask(c *ucli.Context) error {
 	if id := c.String("wait"); id != "" {
 		// The question's default was given when it was asked; a --default
 		// here would be silently ignored at the timeout.
-		if c.IsSet("issue") || c.IsSet("option") || c.IsSet("prompt") || c.IsSet("default") || c.IsSet("require-justification") {
-			return usageError(ExitUsage, "ask", errors.New("--wait waits for a question asked before: it takes no --issue, --option, --default, --require-justification or --prompt"))
+		if c.IsSet("issue") || c.IsSet("option") || c.IsSet("prompt") || c.IsSet("default") || c.IsSet("require-justification") || c.IsSet("remote") {
+			return usageError(ExitUsage, "ask", errors.New("--wait waits for a question asked before: it takes no --issue, --option, --default, --require-justification, --prompt or --remote"))
 		}
 		return e.wait(c, store, id, timeout)
 	}
 
+	store.Notifier = e.loadNotifier(c.String("config"))
 	q := &escalate.Question{SessionID: session, Issue: c.String("issue"), Options: c.StringSlice("option"),
 		Default: c.String("default"), RequireJustification: c.Bool("require-justification")}
-	if name := c.String("prompt"); name != "" {
-		cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
-		if err != nil {
+	// Only a deferred question goes to the remote: one answered at once
+	// waits for nobody elsewhere.
+	remote := c.String("remote")
+	if remote != "" {
+		if err := escalate.ValidateRemote(remote); err != nil {
+			return usageError(ExitUsage, "ask", fmt.Errorf("--remote: %w", err))
+		}
+	}
+	var cfg *catalog.Config
+	if c.String("prompt") != "" || !c.IsSet("remote") {
+		if cfg, err = catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog}); err != nil {
 			return &Error{Code: ExitFailed, Err: err}
 		}
+		if !c.IsSet("remote") {
+			remote = cfg.Escalate.Remote
+		}
+	}
+	if name := c.String("prompt"); name != "" {
 		prompts, err := cfg.Prompts()
 		if err != nil {
 			return &Error{Code: ExitFailed, Err: err}
@@ -188,7 +211,7 @@ func (e *env) ask(c *ucli.Context) error {
 	if tty, err := escalate.OpenTerminal(os.Getenv); err == nil {
 		defer tty.Close()
 		q.ID = ids.New("q-", q.AskedAt)
-		r, err := askOn(tty, q, timeout, log)
+		r, err := askOn(tty, q, timeout, log, store.Notifier)
 		switch {
 		case errors.Is(err, escalate.ErrTimeout):
 			return &Error{Code: ExitAskTimedOut, Err: errors.New("no answer in time, and the question has no default"), Hint: []string{"give it a --default, the answer when nobody answers"}}
@@ -239,13 +262,10 @@ func (e *env) ask(c *ucli.Context) error {
 		return &Error{Code: ExitNoHuman, Err: errors.New(why + because),
 			Hint: []string{"--no-tty defer records the question for 'maestro answer'; --default gives an answer when nobody can"}}
 	}
-	id, existing, err := store.Defer(q, func() string { return q.ID })
+	q.Remote = remote
+	id, _, err := deferShared(store, q, escalate.DeferOptions{NewID: func() string { return q.ID }, Asked: func(*escalate.Question) { logQuestion() }})
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
-	}
-	q.ID = id
-	if !existing {
-		logQuestion()
 	}
 	if c.Bool("json") {
 		if err := writeJSON(os.Stdout, q.Unanswered()); err != nil {
@@ -260,12 +280,13 @@ func (e *env) ask(c *ucli.Context) error {
 
 // askOn asks q on the terminal; a timeout gives the default. Both the
 // question and its answer go to the session's log.
-func askOn(tty escalate.Terminal, q *escalate.Question, timeout time.Duration, log *sessionlog.Log) (*escalate.Record, error) {
+func askOn(tty escalate.Terminal, q *escalate.Question, timeout time.Duration, log *sessionlog.Log, n *notify.Notifier) (*escalate.Record, error) {
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
 	logHuman(log, sessionlog.KindQuestion, q.Unanswered())
+	escalate.NotifyAsked(n, q, deadline, "")
 	option, justification, err := escalate.AskTerminal(tty, q, deadline)
 	by := escalate.ByHuman
 	if errors.Is(err, escalate.ErrTimeout) && q.Default != "" {
@@ -287,7 +308,7 @@ func logHuman(log *sessionlog.Log, kind string, r *escalate.Record) {
 
 // terminalAsker is how maestro run --on-failure ask reaches a person: on
 // the controlling terminal, or not at all (nil).
-func (e *env) terminalAsker(session string) func(q *escalate.Question, timeout time.Duration) (*escalate.Record, error) {
+func (e *env) terminalAsker(session string, n *notify.Notifier) func(q *escalate.Question, timeout time.Duration) (*escalate.Record, error) {
 	if escalate.Unattended(os.Getenv) {
 		return nil
 	}
@@ -303,14 +324,14 @@ func (e *env) terminalAsker(session string) func(q *escalate.Question, timeout t
 		}
 		q.AskedAt = time.Now().UTC()
 		q.ID = ids.New("q-", q.AskedAt)
-		return askOn(tty, q, timeout, sessionlog.Open(dir, session))
+		return askOn(tty, q, timeout, sessionlog.Open(dir, session), n)
 	}
 }
 
 // unaskedKeeper is how maestro run keeps a question nobody could be asked:
 // the default's answer in the session's log, or the question in the local
-// state for maestro answer.
-func unaskedKeeper(session string) (answered func(*escalate.Question, *escalate.Record, bool), deferred func(*escalate.Question, bool) (string, error)) {
+// state for maestro answer, pushed to remote too when [escalate] names one.
+func unaskedKeeper(session string, n *notify.Notifier, remote string) (answered func(*escalate.Question, *escalate.Record, bool), deferred func(*escalate.Question, bool) (string, error)) {
 	answered = func(q *escalate.Question, r *escalate.Record, asked bool) {
 		dir, err := state.Dir(".", nil)
 		if err != nil {
@@ -328,15 +349,15 @@ func unaskedKeeper(session string) (answered func(*escalate.Question, *escalate.
 		if err != nil {
 			return "", err
 		}
-		id, existing, err := escalate.NewStore(dir).Defer(q, func() string { return q.ID })
-		if err != nil {
-			return "", err
-		}
-		q.ID = id
-		if !asked && !existing {
-			logHuman(sessionlog.Open(dir, session), sessionlog.KindQuestion, q.Unanswered())
-		}
-		return id, nil
+		store := escalate.NewStore(dir)
+		store.Notifier = n
+		q.Remote = remote // [escalate] remote
+		id, _, err := deferShared(store, q, escalate.DeferOptions{NewID: func() string { return q.ID }, Asked: func(q *escalate.Question) {
+			if !asked {
+				logHuman(sessionlog.Open(dir, session), sessionlog.KindQuestion, q.Unanswered())
+			}
+		}})
+		return id, err
 	}
 	return answered, deferred
 }
@@ -353,7 +374,23 @@ func (e *env) wait(c *ucli.Context, store *escalate.Store, given string, timeout
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
 	}
-	r, err := store.Wait(id, timeout, poll, nil)
+	sh, err := shared(store)
+	if err != nil {
+		return err
+	}
+	if q.Remote != "" {
+		cfg, err := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+		if err != nil {
+			return &Error{Code: ExitFailed, Err: err}
+		}
+		sh.Poll.First = cfg.Escalate.Poll
+	}
+	ctx, interrupted, stop := interruptible()
+	defer stop()
+	r, err := sh.Wait(ctx, id, timeout, func(msg string) { fmt.Fprintf(os.Stderr, "maestro: warning: %s\n", textsafe.Visible(msg)) })
+	if sig := interrupted(); sig != 0 {
+		return &Status{Code: 128 + int(sig), Signal: sig}
+	}
 	if errors.Is(err, escalate.ErrTimeout) {
 		return &Error{Code: ExitAskTimedOut, Err: fmt.Errorf("no answer to %s in time, and it has no default", id)}
 	}
@@ -374,16 +411,37 @@ func (e *env) questions(c *ucli.Context) error {
 		return err
 	}
 	store := escalate.NewStore(dir)
+	sh, err := shared(store)
+	if err != nil {
+		return err
+	}
+	if remote := c.String("remote"); c.IsSet("remote") {
+		if err := escalate.ValidateRemote(remote); err != nil {
+			return usageError(ExitUsage, "questions", fmt.Errorf("--remote: %w", err))
+		}
+		ctx, interrupted, stop := interruptible()
+		defer stop()
+		res, err := sh.Fetch(ctx, remote)
+		if sig := interrupted(); sig != 0 {
+			return &Status{Code: 128 + int(sig), Signal: sig}
+		}
+		if err != nil {
+			return remoteError(err)
+		}
+		for _, id := range res.Synced {
+			fmt.Fprintf(os.Stderr, "maestro: question %s was answered on %s\n", id, textsafe.Visible(remote))
+		}
+	}
 	// Each record is a question with its answer, if it has one yet.
 	var recs []*escalate.Record
 	if c.NArg() > 0 {
 		// The questions named, answered or not.
 		for _, given := range c.Args().Slice() {
-			id, err := findQuestion(store, given)
+			id, err := findQuestion(sh, given)
 			if err != nil {
 				return err
 			}
-			q, r, err := store.Get(id)
+			q, r, err := sh.Get(id)
 			if err != nil {
 				return &Error{Code: ExitFailed, Err: err}
 			}
@@ -393,12 +451,17 @@ func (e *env) questions(c *ucli.Context) error {
 			recs = append(recs, r)
 		}
 	} else {
-		qs, err := store.Open()
+		var notes []string
+		recs, notes, err = sh.List(false)
 		if err != nil {
 			return &Error{Code: ExitFailed, Err: err}
 		}
-		for i := range qs {
-			recs = append(recs, qs[i].Unanswered())
+		for i, n := range notes {
+			if i == 5 {
+				fmt.Fprintf(os.Stderr, "maestro: note: and %d more refs ignored\n", len(notes)-i)
+				break
+			}
+			fmt.Fprintf(os.Stderr, "maestro: note: %s\n", n)
 		}
 	}
 	if s := c.String("session-id"); s != "" {
@@ -422,7 +485,16 @@ func (e *env) questions(c *ucli.Context) error {
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	answers := c.NArg() > 0
+	// The remote column only when a question travels through one, so that
+	// the listing of a repository without remote questions stays as it was.
+	remotes := false
+	for _, r := range recs {
+		remotes = remotes || r.Remote != ""
+	}
 	header := "ID\tSESSION\tASKED\tQUESTION\tOPTIONS"
+	if remotes {
+		header += "\tREMOTE"
+	}
 	if answers {
 		header += "\tANSWER"
 	}
@@ -437,16 +509,105 @@ func (e *env) questions(c *ucli.Context) error {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s", textsafe.Visible(r.ID), textsafe.Visible(r.SessionID), r.AskedAt.Format(time.RFC3339),
 			textsafe.Visible(oneLine(r.Issue)), strings.Join(opts, "  "))
+		if remotes {
+			fmt.Fprintf(w, "\t%s", cmpOr(textsafe.Visible(r.Remote), "-"))
+		}
 		if answers {
 			a := "-"
 			if r.AnsweredAt != nil {
-				a = textsafe.Visible(r.Option) + " (" + r.AnsweredBy + ")"
+				a = textsafe.Visible(r.Option) + " (" + textsafe.Visible(r.AnsweredBy) + ")"
 			}
 			fmt.Fprintf(w, "\t%s", a)
 		}
 		fmt.Fprintln(w)
 	}
 	return w.Flush()
+}
+
+func cmpOr(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
+}
+
+// shared gives the questions of store with those fetched from the
+// remotes of the repository here; outside a repository, store's alone.
+func shared(store *escalate.Store) (*escalate.Shared, error) {
+	repo, err := git.Open(".")
+	if errors.Is(err, git.ErrNotRepo) {
+		repo, err = nil, nil
+	}
+	if err != nil {
+		return nil, &Error{Code: ExitFailed, Err: err}
+	}
+	sh := escalate.NewShared(store, repo)
+	sh.LocalPoll = poll
+	return sh, nil
+}
+
+// deferShared records q for maestro answer, as escalate's Shared.Defer
+// does, and returns its id and whether it was open already. A push that
+// fails leaves q here, said in one warning: ask --wait tries again.
+func deferShared(store *escalate.Store, q *escalate.Question, o escalate.DeferOptions) (string, bool, error) {
+	repo, err := git.Open(".")
+	if err != nil {
+		// Without a remote git is not needed: such a question is asked
+		// wherever git cannot run.
+		if q.Remote != "" && !errors.Is(err, git.ErrNotRepo) {
+			return "", false, err
+		}
+		repo = nil
+	}
+	sh := escalate.NewShared(store, repo)
+	o.Unpushed = func(q *escalate.Question, err error) {
+		var re *escalate.RemoteError
+		if errors.As(err, &re) {
+			err = re.Err
+		}
+		fmt.Fprintf(os.Stderr, "maestro: warning: question %s is not on %s: %s (maestro ask --wait %s tries again)\n",
+			q.ID, textsafe.Visible(q.Remote), textsafe.Visible(oneLine(err.Error())), q.ID)
+	}
+	ctx, _, stop := interruptible()
+	defer stop()
+	return sh.Defer(ctx, q, o)
+}
+
+// interruptible is a context that ends at SIGINT or SIGTERM, and which
+// signal ended it (0 for none yet): a wait on a remote stops at once, and
+// maestro ends as the signal would have ended it.
+func interruptible() (context.Context, func() syscall.Signal, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	got := make(chan syscall.Signal, 1)
+	go func() {
+		select {
+		case s := <-ch:
+			got <- s.(syscall.Signal)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	interrupted := func() syscall.Signal {
+		select {
+		case s := <-got:
+			got <- s
+			return s
+		default:
+			return 0
+		}
+	}
+	return ctx, interrupted, func() { signal.Stop(ch); cancel() }
+}
+
+// remoteError is a failure to reach or use a git remote: exit 1.
+func remoteError(err error) error {
+	var re *escalate.RemoteError
+	if errors.As(err, &re) {
+		return &Error{Code: ExitFailed, Err: err, Hint: []string{"'git remote -v' lists the remotes; maestro questions lists what was fetched before"}}
+	}
+	return &Error{Code: ExitFailed, Err: err}
 }
 
 func noQuestion(id string, nearest []string) error {
@@ -459,7 +620,7 @@ func noQuestion(id string, nearest []string) error {
 
 // findQuestion finds the question a command was given: its id, or the
 // start of its id or of its random suffix.
-func findQuestion(store *escalate.Store, given string) (string, error) {
+func findQuestion(store interface{ Resolve(string) (string, error) }, given string) (string, error) {
 	id, err := store.Resolve(given)
 	var unknown *ids.UnknownError
 	var ambiguous *ids.AmbiguousError
@@ -489,22 +650,41 @@ func (e *env) answer(c *ucli.Context) error {
 		return err
 	}
 	store := escalate.NewStore(dir)
-	id, err := findQuestion(store, given)
+	sh, err := shared(store)
 	if err != nil {
 		return err
 	}
-	r, err := store.Answer(id, option, c.String("justification"), escalate.ByAsync)
+	id, err := findQuestion(sh, given)
+	if err != nil {
+		return err
+	}
+	ctx, interrupted, stop := interruptible()
+	defer stop()
+	r, err := sh.Answer(ctx, id, option, c.String("justification"), escalate.ByAsync)
+	if sig := interrupted(); sig != 0 {
+		return &Status{Code: 128 + int(sig), Signal: sig}
+	}
 	var bad *escalate.AnswerError
+	var conflict *escalate.ConflictError
+	var notPushed *escalate.NotPushedError
 	switch {
 	case errors.Is(err, escalate.ErrNoQuestion):
 		return noQuestion(id, nil)
 	case errors.Is(err, escalate.ErrAnswered):
-		return &Error{Code: ExitFailed, Err: fmt.Errorf("question %s is answered already: %s (by %s)", id, r.Option, r.AnsweredBy)}
+		return &Error{Code: ExitFailed, Err: fmt.Errorf("question %s is answered already: %s (by %s)", id, textsafe.Visible(r.Option), textsafe.Visible(r.AnsweredBy))}
 	case errors.As(err, &bad):
 		return usageError(ExitUsage, "answer", err)
-	case err != nil:
+	case errors.As(err, &conflict):
 		return &Error{Code: ExitFailed, Err: err}
+	case errors.As(err, &notPushed):
+		printWarning(os.Stderr, "question "+id, err)
+	case err != nil:
+		return remoteError(err)
 	}
-	logHuman(sessionlog.Open(dir, r.SessionID), sessionlog.KindAnswer, r)
+	if _, _, err := store.Get(id); err == nil {
+		// Asked here: the answer is the session's history. One fetched
+		// from a remote belongs to a session of another clone.
+		logHuman(sessionlog.Open(dir, r.SessionID), sessionlog.KindAnswer, r)
+	}
 	return printRecord(c, r)
 }

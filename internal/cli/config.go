@@ -11,6 +11,7 @@ import (
 
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	"github.com/maestro-recovery/maestro/notify"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -199,6 +200,40 @@ type sessionsJSON struct {
 	OlderThan *string `json:"older_than"`
 }
 
+// escalateJSON is [escalate]; absent from the output without one.
+type escalateJSON struct {
+	Source string `json:"source"`
+	Remote string `json:"remote"`
+	Poll   string `json:"poll"`
+}
+
+func escalateOf(cfg *catalog.Config) *escalateJSON {
+	if cfg.EscalateSource.Origin == "" {
+		return nil
+	}
+	return &escalateJSON{Source: cfg.EscalateSource.String(), Remote: cfg.Escalate.Remote, Poll: catalog.FormatDuration(cfg.Escalate.Poll)}
+}
+
+// notifyJSON is [notify]; absent from the output without one.
+type notifyJSON struct {
+	Source  string   `json:"source"`
+	Command []string `json:"command"`
+	Events  []string `json:"events"`
+	Timeout string   `json:"timeout"`
+}
+
+func notifyOf(cfg *catalog.Config) *notifyJSON {
+	n := cfg.Notify
+	if len(n.Command) == 0 {
+		return nil
+	}
+	events := n.Events
+	if len(events) == 0 {
+		events = notify.Events
+	}
+	return &notifyJSON{Source: cfg.NotifySource.String(), Command: n.Command, Events: events, Timeout: catalog.FormatDuration(n.Timeout)}
+}
+
 type agentJSON struct {
 	Source        string   `json:"source"`
 	RiskyCommands []string `json:"risky_commands"`
@@ -235,6 +270,8 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Checkpoints  checkpointsJSON                `json:"checkpoints"`
 		Sessions     sessionsJSON                   `json:"sessions"`
 		Agent        agentJSON                      `json:"agent"`
+		Notify       *notifyJSON                    `json:"notify,omitempty"`
+		Escalate     *escalateJSON                  `json:"escalate,omitempty"`
 		Share        map[string]any                 `json:"share"`
 		FailureTypes map[string]catalog.FailureType `json:"failure_types"`
 		Prompts      map[string]promptJSON          `json:"prompts"`
@@ -246,6 +283,8 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Share:       map[string]any{"source": cfg.ShareSource.String(), "never_push": cfg.Share.NeverPush},
 		Sessions:    sessionsJSON{Source: cfg.SessionsSource.String(), Keep: cfg.Sessions.Keep, OlderThan: opt(cfg.Sessions.OlderThan)},
 		Agent:       agentJSON{Source: cfg.AgentSource.String(), RiskyCommands: cfg.Agent.RiskyCommands, BlockRisky: cfg.Agent.BlockRisky, RollbackAfter: cfg.Agent.RollbackAfter},
+		Notify:      notifyOf(cfg),
+		Escalate:    escalateOf(cfg),
 		Retry: retryJSON{
 			Source:           cfg.RetrySource.String(),
 			MaxAttempts:      r.MaxAttempts,
@@ -307,6 +346,12 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 	}
 	ag := cfg.Agent
 	fmt.Fprintf(w, "\n# from: %s\n[agent]\nrisky_commands = %s\nblock_risky = %t\nrollback_after = %d\n", textsafe.Visible(cfg.AgentSource.String()), tomlArray(ag.RiskyCommands), ag.BlockRisky, ag.RollbackAfter)
+	if n := notifyOf(cfg); n != nil {
+		fmt.Fprintf(w, "\n# from: %s\n[notify]\ncommand = %s\nevents = %s\ntimeout = %s\n", textsafe.Visible(n.Source), tomlArray(n.Command), tomlArray(n.Events), tomlString(n.Timeout))
+	}
+	if es := escalateOf(cfg); es != nil {
+		fmt.Fprintf(w, "\n# from: %s\n[escalate]\nremote = %s\npoll = %s\n", textsafe.Visible(es.Source), tomlString(es.Remote), tomlString(es.Poll))
+	}
 	// [share] adds up: the built-in list, then every file's patterns.
 	fmt.Fprintf(w, "\n# from: %s, and every file with [share]\n[share]\nnever_push = %s\n", textsafe.Visible(cfg.ShareSource.String()), tomlArray(cfg.Share.NeverPush))
 	names := make([]string, 0, len(prompts))

@@ -4,66 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/maestro-recovery/maestro/checkpoint"
-	"github.com/maestro-recovery/maestro/escalate"
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
-
-// logItem is one line of maestro log: an entry of the session's log in
-// the local state, or a checkpoint or event git holds for the session.
-type logItem struct {
-	Time        time.Time         `json:"time"`
-	SessionID   string            `json:"session_id"`
-	Type        string            `json:"type"` // the entry's, "checkpoint", or the event's
-	Description string            `json:"description,omitempty"`
-	Run         *sessionlog.Run   `json:"run,omitempty"`
-	Human       *escalate.Record  `json:"human,omitempty"`
-	Agent       *sessionlog.Agent `json:"agent,omitempty"` // an agent hook's event
-	Truncated   bool              `json:"truncated,omitempty"`
-	Checkpoint  *logCheckpoint    `json:"checkpoint,omitempty"`
-	Event       *logEvent         `json:"event,omitempty"`
-}
-
-// logCheckpoint is what the log shows of a checkpoint; maestro show has
-// the rest.
-type logCheckpoint struct {
-	CheckpointID   string `json:"checkpoint_id"`
-	CommitSHA      string `json:"commit_sha"`
-	CheckpointType string `json:"checkpoint_type"`
-	Phase          string `json:"phase"`
-	// Source is what made it: "checkpoint" (by hand), "post-commit" or
-	// "post-rewrite" (the hooks).
-	Source string `json:"source"`
-}
-
-// logEvent is what the log shows of a rollback, undo, redo, prune or
-// fetch; maestro events has the rest.
-type logEvent struct {
-	EventID      string `json:"event_id"`
-	CheckpointID string `json:"checkpoint_id,omitempty"` // a rollback's target
-	Undoes       string `json:"undoes,omitempty"`
-	// Undone is what an undo took back, newest first: more than Undoes
-	// for undo --to.
-	Undone []string `json:"undone,omitempty"`
-	Redoes string   `json:"redoes,omitempty"` // a redo: the undo it took back
-	// Redone is what a redo did again: what that undo had taken back.
-	Redone    []string `json:"redone,omitempty"`
-	Remote    string   `json:"remote,omitempty"` // a fetch: where from
-	Forced    bool     `json:"forced,omitempty"`
-	Automatic bool     `json:"automatic,omitempty"`
-	Pruned    int      `json:"pruned,omitempty"` // checkpoints a prune removed
-	// RefsChanged is, for a fetch, the refs it added or updated; for an
-	// undo or redo, the maestro refs it put back.
-	RefsChanged int `json:"refs_changed,omitempty"`
-}
 
 func (e *env) log(c *ucli.Context) error {
 	if err := noArgs(c, "log"); err != nil {
@@ -85,33 +35,14 @@ func (e *env) log(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]logItem, 0, len(entries))
-	for _, en := range entries {
-		items = append(items, logItem{Time: en.Time, SessionID: en.SessionID, Type: en.Type, Description: en.Description, Run: en.Run, Human: en.Human, Agent: en.Agent, Truncated: en.Truncated})
-	}
 	// Checkpoints, rollbacks, undos and prunes are in git: merged in by time.
+	var cat *checkpoint.Catalog
 	if s != nil {
-		cat, err := s.Load()
-		if err != nil {
+		if cat, err = s.Load(); err != nil {
 			return storeError("log", err)
 		}
-		for _, r := range cat.Filter(id, "") {
-			items = append(items, logItem{Time: r.Timestamp.UTC(), SessionID: r.SessionID, Type: "checkpoint", Description: r.Description,
-				Checkpoint: &logCheckpoint{CheckpointID: r.CheckpointID, CommitSHA: r.CommitSHA, CheckpointType: r.CheckpointType, Phase: r.Phase, Source: r.Source}})
-		}
-		// A redo's undo may be another session's.
-		byID := make(map[string]*checkpoint.Event, len(cat.Events))
-		for i := range cat.Events {
-			byID[cat.Events[i].EventID] = &cat.Events[i]
-		}
-		for _, ev := range cat.Events {
-			if ev.SessionID != id {
-				continue
-			}
-			items = append(items, logItem{Time: ev.Timestamp.UTC(), SessionID: ev.SessionID, Type: ev.Type, Event: newLogEvent(&ev, byID)})
-		}
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].Time.Before(items[j].Time) })
+	items := sessionlog.Timeline(id, entries, cat)
 	if c.Bool("json") {
 		return writeJSON(os.Stdout, items)
 	}
@@ -121,31 +52,10 @@ func (e *env) log(c *ucli.Context) error {
 	return nil
 }
 
-func newLogEvent(ev *checkpoint.Event, byID map[string]*checkpoint.Event) *logEvent {
-	le := &logEvent{EventID: ev.EventID, CheckpointID: ev.CheckpointID, Undoes: ev.Undoes, Redoes: ev.Redoes, Remote: ev.Remote,
-		Forced: ev.Forced, Automatic: ev.Automatic, Pruned: len(ev.Pruned)}
-	if ev.CheckpointOrigin != "" {
-		le.CheckpointID = ev.CheckpointOrigin + "/" + ev.CheckpointSession + "/" + ev.CheckpointID
-	}
-	if ev.Type != checkpoint.EventPrune {
-		le.RefsChanged = len(ev.Refs)
-	}
-	if ev.Type == checkpoint.EventUndo && len(ev.Undone) > 1 {
-		le.Undone = ev.Undone
-	}
-	if u := byID[ev.Redoes]; ev.Type == checkpoint.EventRedo && u != nil {
-		le.Redone = u.Undone
-		if len(le.Redone) == 0 && u.Undoes != "" {
-			le.Redone = []string{u.Undoes} // an undo of a maestro before undo --to
-		}
-	}
-	return le
-}
-
 // printLogItem prints one item. What it holds (command lines, question
 // text, options, justifications, commit subjects) is shown, never obeyed
 // by the terminal.
-func printLogItem(it logItem) {
+func printLogItem(it sessionlog.Item) {
 	v := textsafe.Visible
 	t := it.Time.Format(time.RFC3339)
 	line := func(kind, format string, args ...any) {

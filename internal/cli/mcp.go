@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"syscall"
 
 	"github.com/maestro-recovery/maestro/checkpoint"
@@ -41,8 +38,9 @@ func (e *env) mcp(c *ucli.Context) error {
 			return usageError(ExitUsage, "mcp", err)
 		}
 	}
-	server, err := mcpProgram()
+	server, err := companion("maestro-mcp")
 	if err != nil {
+		err = fmt.Errorf("mcp: the server: %w", err)
 		return &Error{Code: ExitFailed, Err: err, Hint: []string{
 			"install.sh installs maestro-mcp next to maestro; with go install: go install github.com/maestro-recovery/maestro/cmd/maestro-mcp@latest",
 		}}
@@ -63,24 +61,4 @@ func (e *env) mcp(c *ucli.Context) error {
 	// and signals go straight to it.
 	err = syscall.Exec(server, args, os.Environ())
 	return &Error{Code: ExitFailed, Err: fmt.Errorf("mcp: start %s: %w", server, err)}
-}
-
-// mcpProgram is maestro-mcp, the server (a binary of its own: see package
-// mcp): next to this maestro, else on PATH.
-func mcpProgram() (string, error) {
-	if self, err := os.Executable(); err == nil {
-		if p := filepath.Join(filepath.Dir(self), "maestro-mcp"); isExecutable(p) {
-			return p, nil
-		}
-	}
-	p, err := exec.LookPath("maestro-mcp")
-	if err != nil {
-		return "", errors.New("mcp: maestro-mcp, the server, is neither next to maestro nor on PATH")
-	}
-	return filepath.Abs(p)
-}
-
-func isExecutable(p string) bool {
-	info, err := os.Stat(p)
-	return err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0
 }

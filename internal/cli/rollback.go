@@ -99,6 +99,9 @@ func (e *env) rollback(c *ucli.Context) error {
 	if err := checkSession("rollback", session, s); err != nil && !strings.Contains(c.String("checkpoint-id"), "/") {
 		return err
 	}
+	if !c.Bool("dry-run") {
+		s.Notifier = e.loadNotifier("")
+	}
 	res, err := s.Rollback(checkpoint.RollbackOptions{
 		SessionID:    session,
 		CheckpointID: c.String("checkpoint-id"),

@@ -15,6 +15,7 @@ import (
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/notify"
 	"github.com/maestro-recovery/maestro/recovery"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	"github.com/maestro-recovery/maestro/wrapper"
@@ -126,6 +127,8 @@ func (e *env) run(f *runFlags, args []string) error {
 			return runFailed(fmt.Errorf("--report %s: no such directory %s", report, filepath.Dir(report)))
 		}
 	}
+	// nil without [notify]: nothing more is done for it.
+	notifier := notify.New(cfg.Notify)
 	// The repository is opened only when something needs it: the success
 	// path of a plain maestro-run starts no git process.
 	var store *checkpoint.Store
@@ -135,6 +138,7 @@ func (e *env) run(f *runFlags, args []string) error {
 			if err != nil {
 				return nil, err
 			}
+			s.Notifier = notifier
 			store = s
 		}
 		return store, nil
@@ -161,6 +165,7 @@ func (e *env) run(f *runFlags, args []string) error {
 			return runFailed(fmt.Errorf("--checkpoint: %w", err))
 		default:
 			store, cpID = s, rec.CheckpointID
+			store.Notifier = notifier
 			if !f.quiet {
 				fmt.Fprintf(os.Stderr, "maestro: checkpoint %s made before the first attempt\n", cpID)
 			}
@@ -203,10 +208,12 @@ func (e *env) run(f *runFlags, args []string) error {
 		Progress:       opts.Progress,
 		Command:        args,
 		FailedTests:    rep.FailedTestNames(),
+		ExitCode:       rep.ExitCode,
+		Notifier:       notifier,
 	}
 	if onFailure.Ask {
-		in.Ask = e.terminalAsker(session)
-		in.Answered, in.Defer = unaskedKeeper(session)
+		in.Ask = e.terminalAsker(session, notifier)
+		in.Answered, in.Defer = unaskedKeeper(session, notifier, cfg.Escalate.Remote)
 	}
 	results := recovery.Chain(onFailure, in)
 	if results == nil {

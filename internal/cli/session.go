@@ -324,18 +324,7 @@ var chosenByText = map[string]string{
 }
 
 // countsText is "a 2, b 1": counts by name, names in order, shown safe.
-func countsText(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", textsafe.Visible(k), m[k])
-	}
-	return strings.Join(parts, ", ")
-}
+func countsText(m map[string]int) string { return sessionlog.CountsText(m, textsafe.Visible) }
 
 func (e *env) sessionList(c *ucli.Context) error {
 	if err := noArgs(c, "session list"); err != nil {

@@ -3,6 +3,7 @@ package git
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -115,10 +116,11 @@ func OpenHook(dir string) (*Repo, error) {
 
 // runOpts tune one git command.
 type runOpts struct {
-	env    []string  // added to the environment
-	stdin  io.Reader // nil: /dev/null
-	stdout io.Writer // nil: returned
-	stderr io.Writer // nil: kept for the error
+	ctx    context.Context // nil: not interruptible
+	env    []string        // added to the environment
+	stdin  io.Reader       // nil: /dev/null
+	stdout io.Writer       // nil: returned
+	stderr io.Writer       // nil: kept for the error
 }
 
 // run is the one place maestro executes git. The locale is C so messages
@@ -129,7 +131,11 @@ func (r *Repo) run(o *runOpts, args ...string) ([]byte, error) {
 	if o == nil {
 		o = &runOpts{}
 	}
-	cmd := exec.Command("git", args...)
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = r.TopLevel
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
 	cmd.Env = append(cmd.Env, o.env...)
@@ -341,23 +347,7 @@ type Ref struct {
 
 // Refs lists the refs under prefix (for-each-ref: one process whatever
 // their number).
-func (r *Repo) Refs(prefix string) ([]Ref, error) {
-	// The size costs nothing more: git reads each object's header for its
-	// type anyway.
-	out, err := r.read(nil, "for-each-ref", "--format=%(objectname) %(objecttype) %(objectsize) %(refname)", "--end-of-options", prefix)
-	if err != nil {
-		return nil, err
-	}
-	var refs []Ref
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.SplitN(line, " ", 4)
-		if len(f) == 4 {
-			size, _ := strconv.ParseInt(f[2], 10, 64)
-			refs = append(refs, Ref{Object: f[0], Type: f[1], Size: size, Name: f[3]})
-		}
-	}
-	return refs, nil
-}
+func (r *Repo) Refs(prefix string) ([]Ref, error) { return r.RefsMatching(prefix) }
 
 // WriteBlob stores data as a blob and returns its name.
 func (r *Repo) WriteBlob(data []byte) (string, error) {

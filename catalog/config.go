@@ -235,6 +235,9 @@ type Checkpoints struct {
 	// checkpoint: OnGreenTests (a recognised test command), OnGreenAlways
 	// or OnGreenNever.
 	OnGreen string
+	// ForksDir is where maestro fork makes its worktrees, relative to the
+	// main worktree's top level; "" is ../<repository>.maestro-forks.
+	ForksDir string
 }
 
 // When maestro run records a green checkpoint.

@@ -49,6 +49,7 @@ type checkpointsTable struct {
 	Keep         *int64  `toml:"keep"`
 	OlderThan    *string `toml:"older_than"`
 	OnGreen      *string `toml:"on_green"`
+	ForksDir     *string `toml:"forks_dir"`
 }
 
 type failureTypeTable struct {
@@ -88,7 +89,7 @@ var tableKeys = map[string][]string{
 	"notify":        {"command", "events", "timeout"},
 	"escalate":      {"remote", "poll"},
 	"share":         {"never_push"},
-	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than", "on_green"},
+	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than", "on_green", "forks_dir"},
 	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after", "rerun", "rerun_max_failures"},
 	"failure_types": {"description", "transient", "retryable", "prompt", "approaches"},
 	"prompts":       {"issue", "options", "default", "require_justification", "timeout"},
@@ -302,6 +303,12 @@ func (d *document) checkpoints() (Checkpoints, error) {
 				`"tests": a passing run of a recognised test command records a green checkpoint; "always": any passing run; "never": none`)
 		}
 		c.OnGreen = v
+	}
+	if t.ForksDir != nil {
+		if strings.TrimSpace(*t.ForksDir) == "" || strings.ContainsRune(*t.ForksDir, 0) {
+			return c, d.errorAt(at("forks_dir"), fmt.Sprintf("%q is not a folder", *t.ForksDir), `a path, relative to the main worktree's top level ("../forks") or absolute`)
+		}
+		c.ForksDir = *t.ForksDir
 	}
 	return c, nil
 }

@@ -236,8 +236,11 @@ func validRecord(r *Record) bool {
 // undo passes their branch and object names to git.
 func validEvent(e *Event) bool {
 	switch e.Type {
-	case EventRollback, EventUndo, EventRedo, EventPrune, EventFetch:
+	case EventRollback, EventUndo, EventRedo, EventPrune, EventFetch, EventAdopt:
 	default:
+		return false
+	}
+	if e.Fork != "" && ValidateID("fork name", e.Fork) != nil || e.ForkTree != "" && !git.IsObjectID(e.ForkTree) {
 		return false
 	}
 	for _, id := range append([]string{e.Undoes, e.Redoes}, e.Undone...) {

@@ -27,6 +27,7 @@ type Op struct {
 	// CheckpointID is the checkpoint made, or a rollback's target
 	// (REMOTE/SESSION/ID for a fetched one).
 	CheckpointID string   `json:"checkpoint_id,omitempty"`
+	Fork         string   `json:"fork,omitempty"`   // adopt: the fork taken
 	Source       string   `json:"source,omitempty"` // checkpoint: checkpoint, post-commit or post-rewrite
 	Description  string   `json:"description,omitempty"`
 	Undoes       string   `json:"undoes,omitempty"`
@@ -52,7 +53,7 @@ type Op struct {
 
 func opOfEvent(e *Event) Op {
 	op := Op{ID: e.EventID, Type: e.Type, SessionID: e.SessionID, Timestamp: e.Timestamp, Origin: e.Origin,
-		CheckpointID: e.CheckpointID, Undoes: e.Undoes, Undone: e.Undone, Redoes: e.Redoes, ChangedFiles: e.ChangedFiles,
+		CheckpointID: e.CheckpointID, Fork: e.Fork, Undoes: e.Undoes, Undone: e.Undone, Redoes: e.Redoes, ChangedFiles: e.ChangedFiles,
 		Remote: e.Remote, RefsChanged: len(e.Refs), Forced: e.Forced, Automatic: e.Automatic}
 	if e.CheckpointOrigin != "" {
 		op.CheckpointID = e.CheckpointOrigin + "/" + e.CheckpointSession + "/" + e.CheckpointID

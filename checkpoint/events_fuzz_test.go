@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/maestro-recovery/maestro/internal/git"
 )
 
 // FuzzEvent: an event from a ref may say anything. One validEvent accepts
@@ -17,6 +19,8 @@ func FuzzEvent(f *testing.F) {
 		`{"version":1,"event_id":"ev-2","type":"redo","session_id":"s","redoes":"ev-2"}`,
 		`{"type":"prune","session_id":"s","refs":[{"ref":"refs/heads/main","old":"` + strings.Repeat("b", 40) + `"}]}`,
 		`{"type":"undo","session_id":"s","refs":[{"ref":"refs/maestro/events/s/ev-1","old":"` + strings.Repeat("b", 40) + `"}]}`,
+		`{"version":1,"event_id":"ev-3","type":"adopt","session_id":"s","checkpoint_id":"cp-1","fork":"f1","fork_tree":"` + strings.Repeat("c", 40) + `"}`,
+		`{"type":"adopt","session_id":"s","fork":"../f1","fork_tree":"--all"}`,
 	} {
 		f.Add([]byte(s), []byte(`{"type":"undo","event_id":"ev-0","undoes":"ev-1","automatic":true}`))
 	}
@@ -26,6 +30,9 @@ func FuzzEvent(f *testing.F) {
 			var e Event
 			if json.Unmarshal(data, &e) != nil || !validEvent(&e) {
 				continue
+			}
+			if e.Fork != "" && ValidateID("fork name", e.Fork) != nil || e.ForkTree != "" && !git.IsObjectID(e.ForkTree) {
+				t.Fatalf("accepted an adopt of fork %q, tree %q", e.Fork, e.ForkTree)
 			}
 			for _, c := range e.Refs {
 				k, ok := parseRef(c.Ref)

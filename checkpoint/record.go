@@ -158,6 +158,7 @@ const (
 	EventRedo       = "redo"
 	EventPrune      = "prune"
 	EventFetch      = "fetch"
+	EventAdopt      = "adopt"
 	EventCheckpoint = "checkpoint"
 )
 
@@ -194,6 +195,11 @@ type Event struct {
 	Before *State      `json:"before,omitempty"`
 	After  *State      `json:"after,omitempty"`
 	Pruned []Record    `json:"pruned,omitempty"`
+	// Fork is the fork an adopt took its state from, ForkTree that
+	// state's working tree (After.WorktreeTree): a fork whose tree is
+	// still ForkTree has nothing that was not adopted.
+	Fork     string `json:"fork,omitempty"`
+	ForkTree string `json:"fork_tree,omitempty"`
 	// ChangedFiles is how many files a rollback, undo or redo wrote or
 	// removed; absent in the events of older maestros.
 	ChangedFiles *int `json:"changed_files,omitempty"`

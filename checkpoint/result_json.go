@@ -13,6 +13,7 @@ import (
 type resultJSON struct {
 	EventID      string          `json:"event_id,omitempty"`
 	Checkpoint   *Record         `json:"checkpoint,omitempty"`
+	Fork         string          `json:"fork,omitempty"`
 	Undoes       string          `json:"undoes,omitempty"`
 	Undone       []string        `json:"undone,omitempty"`
 	Redoes       string          `json:"redoes,omitempty"`
@@ -32,7 +33,7 @@ type resultJSON struct {
 // MarshalJSON writes the file names as described on textsafe.Path.
 func (r Result) MarshalJSON() ([]byte, error) {
 	return json.Marshal(resultJSON{
-		EventID: r.EventID, Checkpoint: r.Checkpoint, Undoes: r.Undoes, Undone: r.Undone, Redoes: r.Redoes, Target: r.Target, Refs: r.Refs, DryRun: r.DryRun,
+		EventID: r.EventID, Checkpoint: r.Checkpoint, Fork: r.Fork, Undoes: r.Undoes, Undone: r.Undone, Redoes: r.Redoes, Target: r.Target, Refs: r.Refs, DryRun: r.DryRun,
 		Restored: textsafe.Paths(r.Restored), Removed: textsafe.Paths(r.Removed), LeftAlone: textsafe.Paths(r.LeftAlone), Folders: r.LeftAloneFolders,
 		BranchBefore: r.BranchBefore, HeadBefore: r.HeadBefore, BranchAfter: r.BranchAfter, HeadAfter: r.HeadAfter,
 	})
@@ -45,7 +46,7 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*r = Result{
-		EventID: j.EventID, Checkpoint: j.Checkpoint, Undoes: j.Undoes, Undone: j.Undone, Redoes: j.Redoes, Target: j.Target, Refs: j.Refs, DryRun: j.DryRun,
+		EventID: j.EventID, Checkpoint: j.Checkpoint, Fork: j.Fork, Undoes: j.Undoes, Undone: j.Undone, Redoes: j.Redoes, Target: j.Target, Refs: j.Refs, DryRun: j.DryRun,
 		Restored: textsafe.Names(j.Restored), Removed: textsafe.Names(j.Removed), LeftAlone: textsafe.Names(j.LeftAlone), LeftAloneFolders: j.Folders,
 		BranchBefore: j.BranchBefore, HeadBefore: j.HeadBefore, BranchAfter: j.BranchAfter, HeadAfter: j.HeadAfter,
 	}

@@ -72,7 +72,7 @@ func TestResultJSONFields(t *testing.T) {
 	for i := 0; i < typ.NumField(); i++ {
 		want = append(want, typ.Field(i).Tag.Get("json"))
 	}
-	r := checkpoint.Result{EventID: "e", Checkpoint: &checkpoint.Record{}, Undoes: "u", Undone: []string{"u"}, Redoes: "r",
+	r := checkpoint.Result{EventID: "e", Checkpoint: &checkpoint.Record{}, Fork: "f", Undoes: "u", Undone: []string{"u"}, Redoes: "r",
 		Target: &checkpoint.Op{ID: "u"}, Refs: []checkpoint.RefChange{{Ref: "x", New: "y"}}, DryRun: true,
 		Restored: []string{"a"}, Removed: []string{}, LeftAloneFolders: []checkpoint.IgnoredFolder{{Path: "f/", Files: 1}}, BranchBefore: "b"}
 	data, err := json.Marshal(r)

@@ -78,6 +78,7 @@ func (e *SameStateError) Error() string {
 type Result struct {
 	EventID    string  `json:"event_id,omitempty"`
 	Checkpoint *Record `json:"checkpoint,omitempty"`
+	Fork       string  `json:"fork,omitempty"` // an adopt's fork
 	Undoes     string  `json:"undoes,omitempty"`
 	// Undone lists every event an undo takes back, newest first; Redoes
 	// is the undo a redo takes back; Target is the operation named.
@@ -163,16 +164,11 @@ func (s *Store) rollback(o RollbackOptions) (*Result, error) {
 		return nil, refuse([]string{"switch to " + branchName(rec.Branch) + " first, or pass --force to move " + branchName(head.Branch) + " to it (the current state is recorded first; undo takes it back)"},
 			"checkpoint %s was made on %s, and you are on %s", rec.CheckpointID, branchName(rec.Branch), branchName(head.Branch))
 	}
-	lk, err := s.lock(o.DryRun)
+	lk, err := s.lockAt(head, o.DryRun, "choosing the checkpoint")
 	if err != nil {
 		return nil, err
 	}
 	defer lk.release()
-	if now, err := s.headCommit(); err != nil {
-		return nil, err
-	} else if now.SHA != head.SHA || now.Branch != head.Branch {
-		return nil, refuse([]string{"something moved it meanwhile: look with git log, then try again"}, "HEAD moved while maestro was choosing the checkpoint; nothing was changed")
-	}
 	to, err := s.checkpointState(rec)
 	if err != nil {
 		return nil, err
@@ -185,11 +181,16 @@ func (s *Store) rollback(o RollbackOptions) (*Result, error) {
 	case rec.SessionID != o.SessionID: // a green checkpoint of another session
 		ev.CheckpointSession = rec.SessionID
 	}
-	var same *Record
+	var check func(*snapshot) error
 	if o.SameState {
-		same = rec
+		check = func(before *snapshot) error {
+			if before.workTree == to.WorktreeTree {
+				return &SameStateError{Checkpoint: rec}
+			}
+			return nil
+		}
 	}
-	return res, s.move(head, to, ev, res, lk, same)
+	return res, s.move(head, to, ev, res, lk, check)
 }
 
 // newestFor is the checkpoint a rollback without a name takes: the newest
@@ -422,6 +423,24 @@ func (s *Store) lock(dryRun bool) (*indexLock, error) {
 	return s.lockIndex()
 }
 
+// lockAt takes the lock as lock does, then checks that HEAD is still
+// head, read before it while maestro was doing what while says.
+func (s *Store) lockAt(head git.Head, dryRun bool, while string) (*indexLock, error) {
+	lk, err := s.lock(dryRun)
+	if err != nil {
+		return nil, err
+	}
+	now, err := s.headCommit()
+	if err == nil && (now.SHA != head.SHA || now.Branch != head.Branch) {
+		err = refuse([]string{"something moved it meanwhile: look with git log, then try again"}, "HEAD moved while maestro was %s; nothing was changed", while)
+	}
+	if err != nil {
+		lk.release()
+		return nil, err
+	}
+	return lk, nil
+}
+
 // step runs the test hook, if any.
 func (s *Store) step(name string) {
 	if s.hook != nil {
@@ -447,10 +466,9 @@ type moving struct {
 // checked is checked first; then it records the current state and moves
 // the branch (or a detached HEAD) in one transaction, then the files, then
 // the index. A step that fails after the branch moved puts everything back.
-// lk is git's index lock, held throughout (nil for a dry run). With same,
-// the checkpoint moved to, a working tree that is to's already is refused
-// (SameStateError).
-func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *indexLock, same *Record) error {
+// lk is git's index lock, held throughout (nil for a dry run). check, if
+// not nil, may refuse the state found before anything changed.
+func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *indexLock, check func(before *snapshot) error) error {
 	before, err := s.capture(head, "maestro: state before "+ev.Type)
 	if err != nil {
 		return err
@@ -459,15 +477,17 @@ func (s *Store) move(head git.Head, to target, ev *Event, res *Result, lk *index
 	if err := hiddenEntries(before.flags, ev.Type); err != nil {
 		return err
 	}
-	if same != nil && before.workTree == to.WorktreeTree {
-		return &SameStateError{Checkpoint: same}
+	if check != nil {
+		if err := check(before); err != nil {
+			return err
+		}
 	}
 	res.HeadBefore, res.BranchBefore = head.SHA, head.Branch
 	res.HeadAfter, res.BranchAfter = to.HeadSHA, to.Branch
-	if ev.Type == EventRollback {
-		// A rollback moves what HEAD is: the current branch (with --force,
-		// to a checkpoint of another branch), or a detached HEAD. Only an
-		// undo returns to a recorded branch.
+	if ev.Type == EventRollback || ev.Type == EventAdopt {
+		// A rollback or an adopt moves what HEAD is: the current branch
+		// (with --force, to a checkpoint of another branch), or a detached
+		// HEAD. Only an undo returns to a recorded branch.
 		res.BranchAfter = head.Branch
 	}
 	changes, err := s.repo.DiffTrees(before.workTree, to.WorktreeTree)

@@ -2,9 +2,12 @@ package mcp
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/state"
+	outcomes "github.com/maestro-recovery/maestro/outcome"
 	"github.com/maestro-recovery/maestro/wrapper"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -39,11 +42,11 @@ type approachesIn struct {
 }
 
 type failureType struct {
-	FailureType string             `json:"failure_type"`
-	Description string             `json:"description"`
-	Transient   bool               `json:"transient"`
-	Retryable   bool               `json:"retryable"`
-	Approaches  []catalog.Approach `json:"approaches,omitempty"`
+	FailureType string            `json:"failure_type"`
+	Description string            `json:"description"`
+	Transient   bool              `json:"transient"`
+	Retryable   bool              `json:"retryable"`
+	Approaches  []outcomes.Ranked `json:"approaches,omitempty"`
 }
 
 func (t *tools) approaches(_ context.Context, _ *sdk.CallToolRequest, in approachesIn) (any, error) {
@@ -73,9 +76,21 @@ func (t *tools) approaches(_ context.Context, _ *sdk.CallToolRequest, in approac
 		}
 		return nil, failf("unknown failure type %q; the known ones: %s", in.FailureType, strings.Join(names, ", "))
 	}
-	approaches := ft.Approaches
-	if approaches == nil {
-		approaches = []catalog.Approach{}
+	var counts []outcomes.Count
+	if dir := stateDirOrEmpty(); dir != "" {
+		if counts, err = outcomes.Counts(dir); err != nil {
+			fmt.Fprintf(t.o.Log, "maestro: warning: approaches in the catalog's order: %v\n", err)
+		}
 	}
-	return failureType{FailureType: ft.Name, Description: ft.Description, Transient: ft.Transient, Retryable: ft.Retryable, Approaches: approaches}, nil
+	return failureType{FailureType: ft.Name, Description: ft.Description, Transient: ft.Transient, Retryable: ft.Retryable,
+		Approaches: outcomes.Rank(ft.Name, ft.Approaches, counts)}, nil
+}
+
+// stateDirOrEmpty is the state directory, "" when there is none.
+func stateDirOrEmpty() string {
+	dir, err := state.Dir(".", nil)
+	if err != nil {
+		return ""
+	}
+	return dir
 }

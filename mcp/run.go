@@ -16,6 +16,7 @@ import (
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	outcomes "github.com/maestro-recovery/maestro/outcome"
 	"github.com/maestro-recovery/maestro/recovery"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	"github.com/maestro-recovery/maestro/wrapper"
@@ -31,6 +32,7 @@ type runIn struct {
 	TailLines           *int     `json:"tail_lines,omitempty" jsonschema:"how many of the output's last lines to return (default 40)"`
 	Checkpoint          bool     `json:"checkpoint,omitempty" jsonschema:"make a pre_risky_operation checkpoint before the first attempt"`
 	SessionID           string   `json:"session_id,omitempty"`
+	Approach            string   `json:"approach,omitempty" jsonschema:"the catalog approach this run follows up on: marked as tried, the session's next run of the same command records whether it worked"`
 }
 
 type runOut struct {
@@ -80,6 +82,16 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 	}
 	if e := policy.Validate(); e != nil {
 		return nil, fail(e)
+	}
+	approachType := ""
+	if in.Approach != "" {
+		types, err := cfg.Types()
+		if err == nil {
+			approachType, err = outcomes.Resolve(types, in.Approach, "")
+		}
+		if err != nil {
+			return nil, fail(fmt.Errorf("approach: %w", err))
+		}
 	}
 	ch, err := t.session(in.SessionID)
 	if err != nil {
@@ -179,10 +191,18 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 	out.Progress = progress.lines()
 
 	var intr *wrapper.Interrupted
+	// Settled first: the approaches the chain returns count this run.
+	dir := stateDirOrEmpty()
+	if dir != "" {
+		if err := outcomes.AfterRun(dir, ch.ID, in.Command, rep.Success, errors.As(runErr, &intr), in.Approach, approachType, rep.Classification, outcomes.SourceMCP); err != nil {
+			fmt.Fprintf(t.o.Log, "maestro: warning: the approach's outcome is not recorded: %v\n", err)
+		}
+	}
 	results := recovery.Chain(recovery.Policy{Suggest: true}, recovery.Input{
 		Outcome: rep.Outcome, AttemptsMade: rep.AttemptsMade, Interrupted: errors.As(runErr, &intr),
 		Classification: rep.Classification, Config: cfg, SessionID: ch.ID, Checkpoint: out.Checkpoint, Store: openStore,
 		Command: in.Command, FailedTests: rep.FailedTestNames(), ExitCode: rep.ExitCode, Notifier: notifier,
+		StateDir: dir,
 	})
 	if rep.Success {
 		rec, err := recovery.RecordGreen(recovery.GreenInput{OnGreen: cfg.Checkpoints.OnGreen, Command: in.Command,

@@ -155,7 +155,8 @@ func (t *tools) add(s *sdk.Server) {
 			between(p, "exit_code", 0, 255)
 		}, t.classify)
 	addTool(s, &sdk.Tool{Name: "approaches", Annotations: readOnly("Alternative approaches"),
-		Description: "Without failure_type, list the failure types maestro knows; with one, its alternative approaches: what to try instead when retrying cannot fix a failure of that type."},
+		Description: "Without failure_type, list the failure types maestro knows; with one, its alternative approaches: what to try instead when retrying cannot fix a failure of that type, " +
+			"those that worked most often in this repository first (tries, successes and rate give the counts; pass an approach to run to have its outcome counted)."},
 		func(p map[string]*jsonschema.Schema) { maxLen(p, 200, "failure_type") }, t.approaches)
 	addTool(s, &sdk.Tool{Name: "run", Annotations: &sdk.ToolAnnotations{Title: "Run a command with retries", OpenWorldHint: ptr(true)},
 		Description: "Run a command (no shell: pass the words, e.g. [\"go\", \"test\", \"./...\"]; use [\"sh\", \"-c\", \"...\"] for a pipeline) with maestro's retry policy: " +
@@ -170,6 +171,7 @@ func (t *tools) add(s *sdk.Server) {
 			between(p, "total_timeout_seconds", 1, 3600)
 			between(p, "tail_lines", 0, 200)
 			enum(p, "retry_on", "any", "transient")
+			maxLen(p, 200, "approach")
 		}, t.run)
 	addTool(s, &sdk.Tool{Name: "ask_human", Annotations: &sdk.ToolAnnotations{Title: "Ask the user", OpenWorldHint: ptr(true)},
 		Description: "Ask the user to choose between options, when a decision is theirs (a trade-off, a destructive step, an ambiguous requirement). " +

@@ -13,6 +13,7 @@ import (
 	"github.com/maestro-recovery/maestro/internal/ids"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 	"github.com/maestro-recovery/maestro/notify"
+	"github.com/maestro-recovery/maestro/outcome"
 )
 
 // Policy says which strategies follow a failure that retrying did not fix.
@@ -76,6 +77,9 @@ type Input struct {
 	// later and returns its id. Either may be nil.
 	Answered func(q *escalate.Question, r *escalate.Record, asked bool)
 	Defer    func(q *escalate.Question, asked bool) (string, error)
+	// StateDir is the state directory whose approach outcomes order the
+	// approaches suggested, best first; "" keeps the catalog's order.
+	StateDir string
 	// ExitCode is the run's, for the run_failed event.
 	ExitCode int
 	// Notifier is told of a run that failed, once the chain is over.
@@ -156,7 +160,15 @@ type ApproachesDetails struct {
 const shownTests = 5
 
 func suggest(in Input, c *catalog.Classification, result resultFunc) Result {
-	d := ApproachesDetails{FailureType: c.FailureType, Approaches: c.Approaches, FailedTests: in.FailedTests}
+	ranked := outcome.Rank(c.FailureType, c.Approaches, nil)
+	if in.StateDir != "" && len(c.Approaches) > 0 {
+		// Outcomes that cannot be read leave the catalog's order: the
+		// suggestions matter more than their order.
+		if counts, err := outcome.Counts(in.StateDir); err == nil {
+			ranked = outcome.Rank(c.FailureType, c.Approaches, counts)
+		}
+	}
+	d := ApproachesDetails{FailureType: c.FailureType, Approaches: outcome.Approaches(ranked), FailedTests: in.FailedTests}
 	if len(c.Approaches) == 0 {
 		return result(AlternativeApproach, false, d, "no alternative approach for %s", c.FailureType)
 	}
@@ -169,8 +181,12 @@ func suggest(in Input, c *catalog.Classification, result resultFunc) Result {
 		in.say("%d failing test%s: %s%s", n, plural(n, "s"), strings.Join(names, ", "), more)
 	}
 	in.say("%s: %d alternative approach%s:", c.FailureType, len(c.Approaches), plural(len(c.Approaches), "es"))
-	for i, a := range c.Approaches {
-		in.say("  %d. %s: %s", i+1, a.Name, a.Description)
+	for i, a := range ranked {
+		worked := ""
+		if h := a.Summary(); h != "" {
+			worked = " (" + h + ")"
+		}
+		in.say("  %d. %s%s: %s", i+1, a.Name, worked, a.Description)
 		in.say("     how: %s", a.ImplementationPattern)
 	}
 	return result(AlternativeApproach, true, d, "%d alternative approach%s for %s", len(c.Approaches), plural(len(c.Approaches), "es"), c.FailureType)

@@ -42,7 +42,8 @@ type ItemCheckpoint struct {
 // or fetch; maestro events has the rest.
 type ItemEvent struct {
 	EventID      string `json:"event_id"`
-	CheckpointID string `json:"checkpoint_id,omitempty"` // a rollback's target
+	CheckpointID string `json:"checkpoint_id,omitempty"` // a rollback's target, an adopted fork's checkpoint
+	Fork         string `json:"fork,omitempty"`          // an adopt: the fork taken
 	Undoes       string `json:"undoes,omitempty"`
 	// Undone is what an undo took back, newest first: more than Undoes
 	// for undo --to.
@@ -89,7 +90,7 @@ func Timeline(id string, entries []Entry, cat *checkpoint.Catalog) []Item {
 }
 
 func itemEvent(ev *checkpoint.Event, byID map[string]*checkpoint.Event) *ItemEvent {
-	le := &ItemEvent{EventID: ev.EventID, CheckpointID: ev.CheckpointID, Undoes: ev.Undoes, Redoes: ev.Redoes, Remote: ev.Remote,
+	le := &ItemEvent{EventID: ev.EventID, CheckpointID: ev.CheckpointID, Fork: ev.Fork, Undoes: ev.Undoes, Redoes: ev.Redoes, Remote: ev.Remote,
 		Forced: ev.Forced, Automatic: ev.Automatic, Pruned: len(ev.Pruned)}
 	if ev.CheckpointOrigin != "" {
 		le.CheckpointID = ev.CheckpointOrigin + "/" + ev.CheckpointSession + "/" + ev.CheckpointID

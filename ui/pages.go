@@ -332,6 +332,14 @@ func itemOf(it *sessionlog.Item) itemView {
 			if e.Forced {
 				v.Title += " (forced)"
 			}
+		case checkpoint.EventAdopt:
+			v.Title = "adopt of fork " + e.Fork + ", made at " + e.CheckpointID
+			if !strings.Contains(e.CheckpointID, "/") {
+				v.Link = "/c/" + it.SessionID + "/" + e.CheckpointID
+			}
+			if e.Forced {
+				v.Title += " (forced)"
+			}
 		case checkpoint.EventUndo:
 			v.Title = "undo of " + e.Undoes
 			if e.Automatic {

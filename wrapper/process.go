@@ -145,6 +145,7 @@ func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attem
 	}
 	cmd.Env = append(r.env, "MAESTRO_ATTEMPT="+strconv.Itoa(n))
 	cmd.Stdin = r.opts.Stdin
+	cmd.Dir = r.opts.Dir
 
 	streams, childEnds, err := r.openOutputs(cmd)
 	if err != nil {
@@ -241,14 +242,14 @@ wait:
 	// The command has exited. After a timeout or a signal, what it started
 	// gets the rest of the grace period, then is killed, so nothing of the
 	// attempt outlives it.
-	r.reapOrphans()
+	r.reapOrphans(pgid)
 	if signalled && kill != nil {
 		tick := time.NewTicker(pollGroup)
 	reap:
 		for groupAlive(pgid) {
 			select {
 			case <-tick.C:
-				r.reapOrphans()
+				r.reapOrphans(pgid)
 			case <-kill:
 				killGroup(pgid, syscall.SIGKILL)
 				break reap
@@ -257,6 +258,15 @@ wait:
 			}
 		}
 		tick.Stop()
+	}
+	if signalled && (r.opts.Reap || r.opts.ReapGroup) {
+		// What KILL ended may still be dying: collected, the group is gone
+		// for whoever looks (maestro race goes on after a fork's end).
+		for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(pollGroup) {
+			if r.reapOrphans(pgid); !groupAlive(pgid) {
+				break
+			}
+		}
 	}
 	// What is left of the output is read for drainLimit at most, and no
 	// longer once a signal interrupts maestro meanwhile.
@@ -398,9 +408,12 @@ func (r *runner) pendingInterrupt() bool {
 	}
 }
 
-func (r *runner) reapOrphans() {
-	if r.opts.Reap {
-		reapOrphans()
+func (r *runner) reapOrphans(pgid int) {
+	switch {
+	case r.opts.Reap:
+		reapOrphans(-1)
+	case r.opts.ReapGroup:
+		reapOrphans(-pgid)
 	}
 }
 

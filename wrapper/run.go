@@ -20,7 +20,10 @@ import (
 
 // Options describe one run.
 type Options struct {
-	Args   []string
+	Args []string
+	// Dir is the folder the command runs in (an absolute path); "" for
+	// maestro's own. maestro race runs the same command in several forks.
+	Dir    string
 	Retry  catalog.Retry
 	Config *catalog.Config // classifies failures
 
@@ -39,6 +42,10 @@ type Options struct {
 	// the group. Only a program that starts no other children may set it:
 	// collecting orphans waits for any child.
 	Reap bool
+	// ReapGroup collects only the orphans still in the command's process
+	// group, which no other child of maestro is in: for maestro race, whose
+	// forks run side by side.
+	ReapGroup bool
 
 	// Signals, from CatchSignals, lets the caller start catching signals
 	// early; nil makes Run start it.
@@ -86,6 +93,11 @@ func Run(opts Options) (*Report, error) {
 		outTTY: IsTerminal(opts.Stdout),
 		errTTY: IsTerminal(opts.Stderr),
 	}
+	if opts.Dir != "" {
+		// The last PWD in the environment wins: the command's shell
+		// believes it is where it is.
+		r.env = append(r.env, "PWD="+opts.Dir)
+	}
 	// The command's output and maestro's lines are written through copies of
 	// the descriptors: Go kills a program whose write to descriptor 1 or 2
 	// meets a closed pipe, while through another descriptor the write fails
@@ -108,7 +120,7 @@ func Run(opts Options) (*Report, error) {
 	if opts.Interrupted != 0 {
 		r.interrupted = opts.Interrupted
 	}
-	if opts.Reap {
+	if opts.Reap || opts.ReapGroup {
 		becomeSubreaper()
 	}
 	if tc := testrun.Detect(opts.Args); tc != nil {

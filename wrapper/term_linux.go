@@ -105,11 +105,12 @@ func becomeSubreaper() {
 
 // reapOrphans collects the zombies of orphaned descendants. It is called
 // only once the command itself has been waited for, so it cannot take the
-// command's exit status from os/exec.
-func reapOrphans() {
+// command's exit status from os/exec. which is -1 for any child, -PGID
+// for those of that process group.
+func reapOrphans(which int) {
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		pid, err := unix.Wait4(which, &ws, unix.WNOHANG, nil)
 		if pid <= 0 || err != nil {
 			return
 		}

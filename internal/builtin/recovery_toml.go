@@ -57,6 +57,9 @@ var RecoveryTOML = []byte("" +
 	"# \"green\", the one 'git maestro rollback --green' returns to: for a\n" +
 	"# recognised test command (\"tests\"), for any command (\"always\"), or never.\n" +
 	"on_green = \"tests\"\n" +
+	"# 'maestro fork' makes its worktrees in this folder, relative to the main\n" +
+	"# worktree's top level; by default ../<repository>.maestro-forks.\n" +
+	"# forks_dir = \"../forks\"\n" +
 	"\n" +
 	"[sessions]\n" +
 	"# The local state keeps the logs of the newest sessions ('maestro session\n" +

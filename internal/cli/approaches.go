@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/checkpoint"
+	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
+	"github.com/maestro-recovery/maestro/outcome"
 	"github.com/maestro-recovery/maestro/wrapper"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -19,10 +23,16 @@ func (e *env) catalogCommands() []*ucli.Command {
 	return []*ucli.Command{
 		{
 			Name:      "approaches",
-			Usage:     "list the failure types, or the alternative approaches for one",
-			UsageText: "maestro approaches [--failure-type T] [--json]",
+			Usage:     "list the failure types, or the alternative approaches for one, best first here",
+			UsageText: "maestro approaches [FAILURE_TYPE | --failure-type T] [--json]\nmaestro approaches --tried NAME [--failure-type T] [--session-id ID] [--json] [-- COMMAND [ARGS...]]",
+			Description: `With a failure type, its approaches are ordered by how often they worked in
+this repository, (successes+1)/(tries+2), the catalog's order breaking ties.
+--tried marks an approach as tried: the session's next run of COMMAND (of
+any command, without one) records whether it worked.`,
 			Flags: []ucli.Flag{
 				&ucli.StringFlag{Name: "failure-type", Aliases: []string{"t"}, Usage: "the failure type `T`"},
+				&ucli.StringFlag{Name: "tried", Usage: "mark the approach `NAME` as tried in the session"},
+				sessionFlag(),
 				configFlag,
 				jsonFlag,
 			},
@@ -58,8 +68,17 @@ func (e *env) loadCatalog(c *ucli.Context) (*catalog.Config, error) {
 }
 
 func (e *env) approaches(c *ucli.Context) error {
-	if err := noArgs(c, "approaches"); err != nil {
-		return err
+	name := c.String("failure-type")
+	if c.IsSet("tried") {
+		return e.markTried(c, name)
+	}
+	switch {
+	case c.NArg() > 1:
+		return usageError(ExitUsage, "approaches", fmt.Errorf("unexpected argument %q", c.Args().Get(1)))
+	case c.NArg() == 1 && name != "":
+		return usageError(ExitUsage, "approaches", errors.New("give the failure type once: as an argument or with --failure-type"))
+	case c.NArg() == 1:
+		name = c.Args().First()
 	}
 	cfg, err := e.loadCatalog(c)
 	if err != nil {
@@ -69,7 +88,6 @@ func (e *env) approaches(c *ucli.Context) error {
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
 	}
-	name := c.String("failure-type")
 	if name == "" {
 		if c.Bool("json") {
 			type brief struct {
@@ -102,26 +120,128 @@ func (e *env) approaches(c *ucli.Context) error {
 		}
 		return usageError(ExitUsage, "approaches", fmt.Errorf("unknown failure type %q; the known ones: %s", name, strings.Join(names, ", ")))
 	}
+	ranked := rankHere(t.Name, t.Approaches)
 	if c.Bool("json") {
 		return writeJSON(os.Stdout, struct {
-			FailureType string             `json:"failure_type"`
-			Description string             `json:"description"`
-			Transient   bool               `json:"transient"`
-			Retryable   bool               `json:"retryable"`
-			Approaches  []catalog.Approach `json:"approaches"`
-		}{t.Name, t.Description, t.Transient, t.Retryable, t.Approaches})
+			FailureType string           `json:"failure_type"`
+			Description string           `json:"description"`
+			Transient   bool             `json:"transient"`
+			Retryable   bool             `json:"retryable"`
+			Approaches  []outcome.Ranked `json:"approaches"`
+		}{t.Name, t.Description, t.Transient, t.Retryable, ranked})
 	}
 	fmt.Printf("%s: %s\n", t.Name, textsafe.Visible(t.Description))
-	printApproaches(os.Stdout, t.Approaches)
+	printApproaches(os.Stdout, ranked)
 	return nil
+}
+
+// rankHere orders a failure type's approaches by their outcomes in this
+// repository. Outcomes that cannot be read leave the catalog's order, with
+// a warning: the approaches matter more than their order.
+func rankHere(failureType string, as []catalog.Approach) []outcome.Ranked {
+	var counts []outcome.Count
+	if dir := stateDirOrEmpty(); dir != "" {
+		var err error
+		if counts, err = outcome.Counts(dir); err != nil {
+			printWarning(os.Stderr, "approaches in the catalog's order", err)
+		}
+	}
+	return outcome.Rank(failureType, as, counts)
+}
+
+// markTried is maestro approaches --tried: the arguments are the command
+// whose next run settles the try.
+func (e *env) markTried(c *ucli.Context, failureType string) error {
+	approach := c.String("tried")
+	session := sessionID(c)
+	if err := checkpoint.ValidateID("session id", session); err != nil {
+		return usageError(ExitUsage, "approaches", err)
+	}
+	cfg, err := e.loadCatalog(c)
+	if err != nil {
+		return err
+	}
+	ft, err := resolveApproach(cfg, approach, failureType)
+	if err != nil {
+		return approachError(ExitUsage, "approaches", fmt.Errorf("--tried: %w", err))
+	}
+	dir, err := stateDir()
+	if err != nil {
+		return err
+	}
+	command := c.Args().Slice()
+	if err := outcome.MarkTried(dir, session, approach, ft, command, outcome.SourceCLI); err != nil {
+		return &Error{Code: ExitFailed, Err: err}
+	}
+	if c.Bool("json") {
+		if command == nil {
+			command = []string{}
+		}
+		return writeJSON(os.Stdout, struct {
+			Approach    string   `json:"approach"`
+			FailureType string   `json:"failure_type"`
+			SessionID   string   `json:"session_id"`
+			Command     []string `json:"command"`
+		}{approach, ft, session, command})
+	}
+	next := "of any command"
+	if len(command) > 0 {
+		next = "of `" + checkpoint.CommandLine(command) + "`"
+	}
+	fmt.Printf("%s marked as tried in session %s: its next run %s records whether it worked\n", approach, session, textsafe.Visible(next))
+	return nil
+}
+
+// resolveApproach checks an approach name against the catalog: the failure
+// type a try of it answers, or an error listing the known names.
+func resolveApproach(cfg *catalog.Config, name, failureType string) (string, error) {
+	types, err := cfg.Types()
+	if err != nil {
+		return "", err
+	}
+	return outcome.Resolve(types, name, failureType)
+}
+
+// approachError is a bad approach name: a usage error, the nearest known
+// name first among its hints.
+func approachError(code int, cmd string, err error) error {
+	e := usageError(code, cmd, err)
+	e.Hint = append(hintsOf(err), e.Hint...)
+	return e
+}
+
+// stateDirOrEmpty is the state directory, "" when there is none.
+func stateDirOrEmpty() string {
+	dir, err := state.Dir(".", nil)
+	if err != nil {
+		return ""
+	}
+	return dir
+}
+
+// settleApproaches records the end of a run against the approaches tried
+// for its command (outcome.AfterRun). A log that cannot be written costs a
+// warning, not the run's result.
+func (e *env) settleApproaches(session string, args []string, rep *wrapper.Report, interrupted bool, approach, approachType string) {
+	dir, err := state.Dir(".", nil)
+	if err == nil {
+		err = outcome.AfterRun(dir, session, args, rep.Success, interrupted, approach, approachType, rep.Classification, outcome.SourceRun)
+	}
+	if err != nil {
+		printWarning(os.Stderr, "the approach's outcome is not recorded", err)
+	}
 }
 
 // printApproaches shows a catalog's approaches, whose text a configuration
 // file supplied: one line each, control characters shown, not obeyed.
-func printApproaches(w io.Writer, as []catalog.Approach) {
+func printApproaches(w io.Writer, as []outcome.Ranked) {
 	v := textsafe.Visible
 	for i, a := range as {
-		fmt.Fprintf(w, "\n%d. %s\n   %s\n   how: %s\n", i+1, v(a.Name), v(a.Description), v(a.ImplementationPattern))
+		worked := ""
+		if h := a.Summary(); h != "" {
+			worked = " (" + h + ")"
+		}
+		fmt.Fprintf(w, "\n%d. %s%s\n   %s\n   how: %s\n", i+1, v(a.Name), worked, v(a.Description), v(a.ImplementationPattern))
 		if len(a.RequiredChanges) > 0 {
 			fmt.Fprintf(w, "   changes: %s\n", v(strings.Join(a.RequiredChanges, "; ")))
 		}
@@ -161,6 +281,8 @@ func (e *env) classify(c *ucli.Context) error {
 	if err != nil {
 		return &Error{Code: ExitFailed, Err: err}
 	}
+	ranked := rankHere(cl.FailureType, cl.Approaches)
+	cl.Approaches = outcome.Approaches(ranked)
 	if c.Bool("json") {
 		return writeJSON(os.Stdout, cl)
 	}
@@ -169,7 +291,7 @@ func (e *env) classify(c *ucli.Context) error {
 		// The line is the command's output; the pattern, a configuration's.
 		fmt.Printf("line: %s\npattern: %s\n", textsafe.Visible(cl.Line), textsafe.Visible(cl.Pattern))
 	}
-	printApproaches(os.Stdout, cl.Approaches)
+	printApproaches(os.Stdout, ranked)
 	return nil
 }
 

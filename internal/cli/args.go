@@ -15,10 +15,10 @@ import (
 // flag added tomorrow is placed right without anyone telling this file.
 
 // ownArgs reports whether everything after cmd's first argument is not
-// maestro's: the command that maestro run runs keeps its flags, and the
-// hook takes its arguments as git gives them.
+// maestro's: the command that maestro run (or race) runs keeps its flags,
+// and the hook takes its arguments as git gives them.
 func ownArgs(cmd *ucli.Command) bool {
-	return cmd.SkipFlagParsing || cmd.Name == "run"
+	return cmd.SkipFlagParsing || cmd.Name == "run" || cmd.Name == "race"
 }
 
 // interspersed returns args (without the program name) with each command's

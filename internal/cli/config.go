@@ -192,6 +192,7 @@ type checkpointsJSON struct {
 	Keep         int     `json:"keep"`
 	OlderThan    *string `json:"older_than"`
 	OnGreen      string  `json:"on_green"`
+	ForksDir     string  `json:"forks_dir"`
 }
 
 type sessionsJSON struct {
@@ -278,7 +279,7 @@ func configJSON(cfg *catalog.Config, types []catalog.FailureType, rules []catalo
 		Rules        []catalog.Rule                 `json:"rules"`
 	}{
 		Files:       files,
-		Checkpoints: checkpointsJSON{Source: cfg.CheckpointsSource.String(), AutoOnCommit: cp.AutoOnCommit, DefaultType: cp.DefaultType, Keep: cp.Keep, OlderThan: opt(cp.OlderThan), OnGreen: cp.OnGreen},
+		Checkpoints: checkpointsJSON{Source: cfg.CheckpointsSource.String(), AutoOnCommit: cp.AutoOnCommit, DefaultType: cp.DefaultType, Keep: cp.Keep, OlderThan: opt(cp.OlderThan), OnGreen: cp.OnGreen, ForksDir: cp.ForksDir},
 		Prompts:     pm,
 		Share:       map[string]any{"source": cfg.ShareSource.String(), "never_push": cfg.Share.NeverPush},
 		Sessions:    sessionsJSON{Source: cfg.SessionsSource.String(), Keep: cfg.Sessions.Keep, OlderThan: opt(cfg.Sessions.OlderThan)},
@@ -339,6 +340,11 @@ func printConfig(w io.Writer, cfg *catalog.Config, types []catalog.FailureType, 
 		fmt.Fprintf(w, "older_than = %s\n", tomlString(fd(cp.OlderThan)))
 	}
 	fmt.Fprintf(w, "on_green = %s\n", tomlString(cp.OnGreen))
+	if cp.ForksDir != "" {
+		fmt.Fprintf(w, "forks_dir = %s\n", tomlString(cp.ForksDir))
+	} else {
+		fmt.Fprintln(w, "# forks_dir: ../<repository>.maestro-forks")
+	}
 	ss := cfg.Sessions
 	fmt.Fprintf(w, "\n# from: %s\n[sessions]\nkeep = %d\n", textsafe.Visible(cfg.SessionsSource.String()), ss.Keep)
 	if ss.OlderThan > 0 {

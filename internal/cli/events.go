@@ -15,7 +15,7 @@ import (
 func (e *env) eventsCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "events",
-		Usage:     "list every operation recorded here, newest first: checkpoints, rollbacks, undos, redos, prunes, fetches",
+		Usage:     "list every operation recorded here, newest first: checkpoints, rollbacks, adopts, undos, redos, prunes, fetches",
 		UsageText: "maestro events [--session-id ID | --all] [--json]",
 		Description: `The operation log of the repository, as 'jj op log' shows one: every
 session's unless --session-id names one. Each line is an event id (or, for a
@@ -105,6 +105,11 @@ func describeOp(op *checkpoint.Op) string {
 		return b.String()
 	case checkpoint.EventRollback:
 		fmt.Fprintf(&b, "rollback to %s", op.CheckpointID)
+		if op.Forced {
+			b.WriteString(" (forced)")
+		}
+	case checkpoint.EventAdopt:
+		fmt.Fprintf(&b, "adopt of fork %s, made at %s", op.Fork, op.CheckpointID)
 		if op.Forced {
 			b.WriteString(" (forced)")
 		}

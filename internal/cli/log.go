@@ -101,6 +101,12 @@ func printLogItem(it sessionlog.Item) {
 			extra = " (forced)"
 		}
 		line("rollback", "to %s%s, event %s", v(it.Event.CheckpointID), extra, v(it.Event.EventID))
+	case it.Event != nil && it.Type == checkpoint.EventAdopt:
+		extra := ""
+		if it.Event.Forced {
+			extra = " (forced)"
+		}
+		line("adopt", "fork %s, made at %s%s, event %s", v(it.Event.Fork), v(it.Event.CheckpointID), extra, v(it.Event.EventID))
 	case it.Event != nil && it.Type == checkpoint.EventUndo:
 		switch {
 		case it.Event.Automatic:

@@ -34,6 +34,7 @@ type runFlags struct {
 	onFailure, sessionID                              string
 	checkpoint                                        bool
 	rerun, rerunMaxFailures                           string
+	approach                                          string
 }
 
 func (e *env) runCommand() *ucli.Command {
@@ -71,6 +72,7 @@ defaults shown. Durations take a unit ("1.5s", "2m"); a bare number is seconds.`
 			&ucli.StringFlag{Name: "config", Destination: &f.config, Usage: "read `FILE` first, before the other configuration files"},
 			&ucli.StringFlag{Name: "on-failure", Destination: &f.onFailure, Value: "suggest", Usage: "once retrying is over, `POLICY`: none, or suggest (the failure type's approaches), rollback (to a checkpoint), ask (a person), comma-separated"},
 			&ucli.BoolFlag{Name: "checkpoint", Destination: &f.checkpoint, Usage: "make a pre_risky_operation checkpoint before the first attempt (the one --on-failure rollback returns to)"},
+			&ucli.StringFlag{Name: "approach", Destination: &f.approach, Usage: "mark the catalog's approach `NAME` as tried: the next run of this command in the session records whether it worked"},
 			&ucli.StringFlag{Name: "session-id", Destination: &f.sessionID, Usage: "the session `ID` the run is logged in (default: $MAESTRO_SESSION_ID, else the current session, else \"default\")"},
 		),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
@@ -119,6 +121,12 @@ func (e *env) run(f *runFlags, args []string) error {
 	session := sessionOr(f.sessionID, f.sessionID != "")
 	if err := checkpoint.ValidateID("session id", session); err != nil {
 		return usageError(ExitRunFailed, "run", err)
+	}
+	approachType := ""
+	if f.approach != "" {
+		if approachType, err = resolveApproach(cfg, f.approach, ""); err != nil {
+			return approachError(ExitRunFailed, "run", fmt.Errorf("--approach: %w", err))
+		}
 	}
 	report := f.report
 	if report != "" {
@@ -210,11 +218,14 @@ func (e *env) run(f *runFlags, args []string) error {
 		FailedTests:    rep.FailedTestNames(),
 		ExitCode:       rep.ExitCode,
 		Notifier:       notifier,
+		StateDir:       stateDirOrEmpty(),
 	}
 	if onFailure.Ask {
 		in.Ask = e.terminalAsker(session, notifier)
 		in.Answered, in.Defer = unaskedKeeper(session, notifier, cfg.Escalate.Remote)
 	}
+	// Settled first: the approaches the chain prints count this run.
+	e.settleApproaches(session, args, rep, in.Interrupted || start != nil, f.approach, approachType)
 	results := recovery.Chain(onFailure, in)
 	if results == nil {
 		results = []recovery.Result{}

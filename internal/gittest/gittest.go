@@ -124,6 +124,9 @@ func Take(t testing.TB, dir string, skip func(path string) bool) Manifest {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		if rel == ".git" {
+			if !d.IsDir() {
+				return nil // a linked worktree's: SkipDir would skip the rest of the folder
+			}
 			return filepath.SkipDir
 		}
 		if d.IsDir() || skip != nil && skip(rel) {

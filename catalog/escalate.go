@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/ids"
 )
 
 // Escalate is the effective [escalate] table: how questions put aside for
@@ -38,8 +38,11 @@ func (d *document) escalate() (Escalate, error) {
 		r := strings.TrimSpace(*t.Remote)
 		// The name becomes one component of refs/maestro/remotes/NAME/,
 		// and is passed to git: it must not read as an option.
-		if r != "" && (strings.Contains(r, "/") || !git.IsRefName("refs/maestro/remotes/"+r)) {
-			return e, d.errorAt(at("remote"), fmt.Sprintf("%q is not a remote name maestro uses", *t.Remote), `the name of a configured remote, as 'git remote' lists it: "origin"`)
+		if r != "" {
+			// 128: checkpoint.MaxIDLen, the bound of every such name.
+			if rule := ids.Problem(r, 128); rule != "" {
+				return e, d.errorAt(at("remote"), fmt.Sprintf("%q is not a remote name maestro uses: %s", *t.Remote, rule), `the name of a configured remote, as 'git remote' lists it: "origin"`)
+			}
 		}
 		e.Remote = r
 	}

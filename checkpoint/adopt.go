@@ -167,26 +167,6 @@ func (s *Store) openFork(name, path string) (*Store, error) {
 	return fs, nil
 }
 
-// ForkTree is the working tree of the fork at path as an adopt records it
-// (Event.ForkTree): tracked and untracked files, exact bytes. The fork's
-// files and index are only read.
-func (s *Store) ForkTree(path string) (string, error) {
-	fs, err := s.openFork(filepath.Base(path), path)
-	if err != nil {
-		return "", err
-	}
-	head, err := fs.headCommit()
-	if err != nil {
-		return "", err
-	}
-	sn, err := fs.capture(head, "")
-	if err != nil {
-		return "", err
-	}
-	sn.cleanup()
-	return sn.workTree, nil
-}
-
 // AdoptedTree reports whether an adopt made here took a fork whose
 // working tree was tree. An adopt undone since counts too: the state it
 // took stays recorded, and redo brings it back.
@@ -201,14 +181,4 @@ func (s *Store) AdoptedTree(tree string) (bool, error) {
 		}
 	}
 	return false, nil
-}
-
-// Adopted reports whether the fork at path is, as it is now, what an
-// adopt took: removing it then loses nothing.
-func (s *Store) Adopted(path string) (bool, error) {
-	tree, err := s.ForkTree(path)
-	if err != nil {
-		return false, err
-	}
-	return s.AdoptedTree(tree)
 }

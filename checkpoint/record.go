@@ -229,29 +229,14 @@ func (e *InputError) Error() string { return e.msg }
 // not ending with ".lock" or '.'; at most MaxIDLen bytes. what names the id
 // ("session id") in the error.
 func ValidateID(what, s string) error {
-	bad := func(rule string) error {
+	switch rule := ids.Problem(s, MaxIDLen); {
+	case rule == "":
+		return nil
+	case s == "" || len(s) > MaxIDLen:
+		return &InputError{fmt.Sprintf("invalid %s: %s", what, rule)}
+	default:
 		return &InputError{fmt.Sprintf("invalid %s %q: %s", what, printable(s), rule)}
 	}
-	switch {
-	case s == "":
-		return &InputError{fmt.Sprintf("invalid %s: it is empty", what)}
-	case len(s) > MaxIDLen:
-		return &InputError{fmt.Sprintf("invalid %s: %d bytes long, at most %d allowed", what, len(s), MaxIDLen)}
-	case s[0] == '.' || s[0] == '-':
-		return bad("must not start with '.' or '-'")
-	case strings.Contains(s, ".."):
-		return bad(`must not contain ".."`)
-	case strings.HasSuffix(s, ".lock"):
-		return bad(`must not end with ".lock"`)
-	case strings.HasSuffix(s, "."):
-		return bad("must not end with '.'")
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return bad(fmt.Sprintf("%q is not allowed: use letters, digits, '.', '_' and '-'", c))
-		}
-	}
-	return nil
 }
 
 func printable(s string) string {

@@ -50,7 +50,13 @@ func (s *Shared) Defer(ctx context.Context, q *Question, o DeferOptions) (id str
 	}
 	var pushErr error
 	if q.Remote != "" && !o.Waiting {
-		if pushErr = s.PushQuestion(ctx, stored); pushErr != nil && o.Unpushed != nil {
+		// Bounded well below a git process's own bound: a deferred
+		// question is how an unattended run goes on, and a remote that
+		// hangs must not hold it (ask --wait tries the push again).
+		pctx, cancel := context.WithTimeout(ctx, deferPushTimeout)
+		pushErr = s.PushQuestion(pctx, stored)
+		cancel()
+		if pushErr != nil && o.Unpushed != nil {
 			o.Unpushed(stored, pushErr)
 		}
 	}

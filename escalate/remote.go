@@ -48,6 +48,14 @@ const (
 // a remote that hangs cannot hold a wait past its deadline for long.
 const remoteOpTimeout = 60 * time.Second
 
+// deferPushTimeout bounds the push of a deferred question, and
+// finalPushTimeout the push of the default a wait takes at its timeout:
+// neither may hold a run much longer than it asked to wait.
+const (
+	deferPushTimeout = 15 * time.Second
+	finalPushTimeout = 10 * time.Second
+)
+
 // Shared is the questions of a repository: those kept in the local state
 // (Store) and those fetched from its remotes.
 type Shared struct {
@@ -151,7 +159,7 @@ func (s *Shared) PushQuestion(ctx context.Context, q *Question) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, remoteOpTimeout)
 	defer cancel()
-	err = s.repo.PushCreate(ctx, q.Remote, sha, refQuestions+q.ID)
+	err = timedOut(ctx, s.repo.PushCreate(ctx, q.Remote, sha, refQuestions+q.ID))
 	if errors.Is(err, git.ErrRejected) {
 		return nil
 	}
@@ -580,7 +588,7 @@ func (s *Shared) answerShared(ctx context.Context, q *Question, r *Record, local
 	}
 	pctx, cancel := context.WithTimeout(ctx, remoteOpTimeout)
 	defer cancel()
-	err = s.repo.PushCreate(pctx, q.Remote, sha, refAnswers+q.ID)
+	err = timedOut(pctx, s.repo.PushCreate(pctx, q.Remote, sha, refAnswers+q.ID))
 	switch {
 	case err == nil:
 		// What the remote now holds, as a fetch would bring it; a failure
@@ -590,8 +598,18 @@ func (s *Shared) answerShared(ctx context.Context, q *Question, r *Record, local
 			return s.Store.save(r)
 		}
 		return r, nil
-	case errors.Is(err, git.ErrRejected):
+	case errors.Is(err, git.ErrRejected), errors.Is(err, git.ErrRemoteRejected):
+		// Whether a race was lost, only what the remote holds says: a
+		// refusal with no answer there (a hook, permissions) is a push
+		// that failed.
 		w, ferr := s.remoteAnswer(ctx, q)
+		if (ferr != nil || w == nil) && errors.Is(err, git.ErrRemoteRejected) && local {
+			saved, serr := s.Store.save(r)
+			if serr != nil {
+				return saved, serr
+			}
+			return saved, &NotPushedError{Remote: q.Remote, Err: err}
+		}
 		if ferr != nil || w == nil {
 			return nil, &RemoteError{Remote: q.Remote, Err: err}
 		}
@@ -600,7 +618,9 @@ func (s *Shared) answerShared(ctx context.Context, q *Question, r *Record, local
 		}
 		w.AnsweredBy = ByRemote
 		return nil, &ConflictError{Remote: q.Remote, Winner: w}
-	case ctx.Err() != nil:
+	case errors.Is(ctx.Err(), context.Canceled):
+		// Interrupted: nothing is recorded. A deadline, though, is a
+		// remote that did not answer in time: as any failed push.
 		return nil, ctx.Err()
 	case local:
 		saved, serr := s.Store.save(r)
@@ -672,6 +692,14 @@ func (s *Shared) Wait(ctx context.Context, id string, timeout time.Duration, war
 			warn(msg)
 		}
 	}
+	// Looking at the remote stops at the wait's own timeout: a remote that
+	// hangs must not hold the wait past it.
+	lookCtx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		lookCtx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	pushed := false
 	delay := s.Poll.First
 	next := time.Now()
@@ -682,7 +710,7 @@ func (s *Shared) Wait(ctx context.Context, id string, timeout time.Duration, war
 			return r, err
 		}
 		if !time.Now().Before(next) {
-			w, err := s.look(ctx, q, &pushed)
+			w, err := s.look(lookCtx, q, &pushed)
 			switch {
 			case ctx.Err() != nil:
 				return nil, ctx.Err()
@@ -719,7 +747,9 @@ func (s *Shared) Wait(ctx context.Context, id string, timeout time.Duration, war
 			if err != nil {
 				return nil, err
 			}
-			r, err = s.answerShared(ctx, q, r, true)
+			pctx, cancel := context.WithTimeout(ctx, finalPushTimeout)
+			r, err = s.answerShared(pctx, q, r, true)
+			cancel()
 			var conflict *ConflictError
 			var notPushed *NotPushedError
 			switch {
@@ -746,7 +776,7 @@ func (s *Shared) look(ctx context.Context, q *Question, pushed *bool) (*Record, 
 	defer cancel()
 	have, err := s.repo.LsRemote(lctx, q.Remote, refQuestions+q.ID, refAnswers+q.ID)
 	if err != nil {
-		return nil, err
+		return nil, timedOut(lctx, err)
 	}
 	if _, ok := have[refAnswers+q.ID]; ok {
 		r, err := s.remoteAnswer(ctx, q)
@@ -765,6 +795,15 @@ func (s *Shared) look(ctx context.Context, q *Question, pushed *bool) (*Record, 
 		*pushed = true
 	}
 	return nil, nil
+}
+
+// timedOut says what a git process stopped at ctx's deadline was: a
+// remote that did not answer in time ("exit status -1" says nothing).
+func timedOut(ctx context.Context, err error) error {
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errors.New("the remote did not answer in time")
+	}
+	return err
 }
 
 // errBadAnswer is an answer on the remote that is not one: not valid, or

@@ -21,16 +21,25 @@ import (
 
 // Fork is the record of one fork.
 type Fork struct {
-	Name            string    `json:"name"`
-	Path            string    `json:"path"`
-	CheckpointID    string    `json:"checkpoint_id"`
-	SessionID       string    `json:"session_id"`
-	CommitSHA       string    `json:"commit_sha"`
-	BaseStateCommit string    `json:"base_state_commit"`
-	CreatedAt       time.Time `json:"created_at"`
-	Approach        string    `json:"approach"`
+	Name         string `json:"name"`
+	Path         string `json:"path"`
+	CheckpointID string `json:"checkpoint_id"`
+	// CheckpointSession is the checkpoint's own session: a fork may be
+	// made at another session's checkpoint (--green, an id found in
+	// another session), and adopt looks the checkpoint up there.
+	CheckpointSession string    `json:"checkpoint_session,omitempty"`
+	SessionID         string    `json:"session_id"`
+	CommitSHA         string    `json:"commit_sha"`
+	BaseStateCommit   string    `json:"base_state_commit"`
+	CreatedAt         time.Time `json:"created_at"`
+	Approach          string    `json:"approach"`
 	// LastRun is read from NAME.run.json, never stored in NAME.json.
 	LastRun *Run `json:"last_run,omitempty"`
+	// Unreadable says why NAME.json could not be read (cut short by a
+	// crash, edited by hand): such a fork is listed, with only its name,
+	// so that one bad file costs that fork, not every fork command, and
+	// 'maestro fork --remove --force NAME' can take its record away.
+	Unreadable string `json:"unreadable,omitempty"`
 }
 
 // Run is the result of the last command a race ran in a fork.
@@ -85,8 +94,11 @@ func List(stateDir string) ([]Fork, error) {
 			continue
 		}
 		f, err := read(stateDir, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since the folder was listed
+		}
 		if err != nil {
-			return nil, err
+			f = &Fork{Name: name, Unreadable: err.Error()}
 		}
 		forks = append(forks, *f)
 	}
@@ -113,7 +125,17 @@ func Get(stateDir, name string) (*Fork, error) {
 		}
 		return nil, fmt.Errorf("%w %q (%s)", ErrNoFork, name, known)
 	}
-	return f, err
+	if err != nil {
+		return &Fork{Name: name, Unreadable: err.Error()}, nil
+	}
+	return f, nil
+}
+
+// UnreadableError is the error of a command that needs a fork whose
+// record could not be read.
+func (f *Fork) UnreadableError() error {
+	return &checkpoint.Error{Msg: fmt.Sprintf("fork %s: its record %s is unreadable: %s", f.Name, f.Name+".json", f.Unreadable),
+		Hint: []string{"'maestro fork --remove --force " + f.Name + "' forgets it (its folder, if any, stays: remove it with git worktree remove)"}}
 }
 
 func read(stateDir, name string) (*Fork, error) {

@@ -9,11 +9,13 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/state"
+	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
 // MaxCount bounds --count: each fork is a full copy of the tree.
@@ -123,7 +125,7 @@ func reserve(o Options, rec *checkpoint.Record, st *checkpoint.State) ([]Fork, e
 				name = "f" + strconv.Itoa(next)
 				next++
 			}
-			f := Fork{Name: name, Path: filepath.Join(o.Dir, name), CheckpointID: rec.Name(), SessionID: o.At.SessionID,
+			f := Fork{Name: name, Path: filepath.Join(o.Dir, name), CheckpointID: rec.Name(), CheckpointSession: rec.SessionID, SessionID: o.At.SessionID,
 				CommitSHA: st.HeadSHA, BaseStateCommit: st.StateCommit, CreatedAt: o.Now().UTC()}
 			if slices.Contains(o.Approaches, name) {
 				f.Approach = name
@@ -236,6 +238,15 @@ func Remove(s *checkpoint.Store, o RemoveOptions) ([]Removal, error) {
 	out := make([]Removal, 0, len(forks))
 	for _, f := range forks {
 		r := Removal{Name: f.Name, Path: f.Path}
+		if f.Unreadable != "" {
+			r.Reason = "its record is unreadable (" + f.Unreadable + "): --force forgets it"
+			if o.Force {
+				forget(o.StateDir, f.Name)
+				r.Removed = true
+			}
+			out = append(out, r)
+			continue
+		}
 		if !filepath.IsAbs(f.Path) || filepath.Base(f.Path) != f.Name {
 			// maestro makes a fork at FORKS_DIR/NAME: a record naming
 			// another folder was not written by it, and no worktree of
@@ -336,10 +347,18 @@ func ForksDir(s *checkpoint.Store, configured string) (string, error) {
 	if configured == "" {
 		return DefaultDir(top), nil
 	}
+	dir := filepath.Join(top, configured)
 	if filepath.IsAbs(configured) {
-		return filepath.Clean(configured), nil
+		dir = filepath.Clean(configured)
 	}
-	return filepath.Join(top, configured), nil
+	// Inside the worktree, every fork would be part of it: a checkpoint
+	// would record each as a nested repository, and a rollback would try
+	// to remove it.
+	if rel, err := filepath.Rel(top, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return "", &checkpoint.Error{Msg: fmt.Sprintf("[checkpoints] forks_dir %q is inside the worktree %s: forks must live outside it", configured, textsafe.Visible(top)),
+			Hint: []string{`name a folder beside it, as the default does: forks_dir = "../` + filepath.Base(top) + `.maestro-forks"`}}
+	}
+	return dir, nil
 }
 
 func sameDir(a, b string) bool {

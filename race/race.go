@@ -7,6 +7,7 @@
 package race
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -53,8 +54,8 @@ type Options struct {
 	Signals <-chan os.Signal
 	// StateDir, when set, is where each fork's last run is recorded
 	// (fork.WriteRun), and the outcome of a fork named after an approach
-	// (outcome.Record, in Session: "" for the session that made the fork).
-	StateDir, Session string
+	// (outcome.Record, in the session that made the fork).
+	StateDir string
 }
 
 // Result is what the race came to.
@@ -462,14 +463,8 @@ func (rc *racer) recordOutcome(e *entrant) error {
 	if types, err := o.Config.Types(); err == nil {
 		failureType, _ = outcome.Resolve(types, f.Approach, "")
 	}
-	session := o.Session
-	if session == "" {
-		session = f.SessionID
-	}
-	if session == "" {
-		session = sessionlog.Default
-	}
-	return outcome.Record(o.StateDir, session, f.Approach, failureType, o.Command, e.res.Outcome == Passed, outcome.SourceFork)
+	// A record from before forks named their session: the default one.
+	return outcome.Record(o.StateDir, cmp.Or(f.SessionID, sessionlog.Default), f.Approach, failureType, o.Command, e.res.Outcome == Passed, outcome.SourceFork)
 }
 
 func forkNamed(forks []fork.Fork, name string) *fork.Fork {
@@ -481,8 +476,9 @@ func forkNamed(forks []fork.Fork, name string) *fork.Fork {
 	return nil
 }
 
-// say writes one of maestro's lines about the fork: on stderr, prefixed,
-// or into its NAME.err with --output, where stderr gets it too.
+// say writes one of maestro's lines about the fork on stderr, prefixed
+// with its name (with --output too: these lines are the race's, not the
+// command's).
 func (rc *racer) say(e *entrant, msg string) {
 	line := "[" + e.name + "] maestro: " + msg + "\n"
 	rc.errOut.Write([]byte(line))

@@ -128,9 +128,10 @@ func TestFirstToPassStopsTheOthers(t *testing.T) {
 	root, forks := setup(t, "while [ ! -s ../f2/pgid ] || [ ! -s ../f3/pgid ]; do sleep 0.01; done; echo won\n", hang, hang)
 	stateDir := filepath.Join(root, "state")
 	forks[0].Approach, forks[1].Approach = "raise_the_timeout", "find_what_hangs"
+	forks[0].SessionID, forks[1].SessionID = "s1", "s1"
 	var stdout, stderr syncBuffer
 	o := options(forks, &stdout, &stderr)
-	o.StateDir, o.Session = stateDir, "s1"
+	o.StateDir = stateDir
 	res, err := race.Run(o)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/maestro-recovery/maestro/checkpoint"
@@ -63,12 +64,17 @@ func (e *env) adopt(c *ucli.Context) error {
 	if err != nil {
 		return storeError("adopt", err)
 	}
+	if f.Unreadable != "" {
+		return storeError("adopt", f.UnreadableError())
+	}
 	res, err := s.Adopt(checkpoint.AdoptOptions{
-		SessionID:         session,
-		Fork:              f.Name,
-		Path:              f.Path,
-		CheckpointID:      f.CheckpointID,
-		CheckpointSession: f.SessionID,
+		SessionID:    session,
+		Fork:         f.Name,
+		Path:         f.Path,
+		CheckpointID: f.CheckpointID,
+		// A record written before checkpoint_session existed: the
+		// fork's session was the checkpoint's.
+		CheckpointSession: cmp.Or(f.CheckpointSession, f.SessionID),
 		DryRun:            c.Bool("dry-run"),
 		Force:             c.Bool("force"),
 	})

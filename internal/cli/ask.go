@@ -139,7 +139,13 @@ func (e *env) ask(c *ucli.Context) error {
 		return e.wait(c, store, id, timeout)
 	}
 
-	store.Notifier = e.loadNotifier(c.String("config"))
+	// Read once: [notify] always, the rest when a prompt or the default
+	// remote needs it (a file that cannot be read then fails the ask;
+	// otherwise it costs the notification only).
+	cfg, cfgErr := catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog})
+	if cfgErr == nil {
+		store.Notifier = notify.New(cfg.Notify)
+	}
 	q := &escalate.Question{SessionID: session, Issue: c.String("issue"), Options: c.StringSlice("option"),
 		Default: c.String("default"), RequireJustification: c.Bool("require-justification")}
 	// Only a deferred question goes to the remote: one answered at once
@@ -150,14 +156,15 @@ func (e *env) ask(c *ucli.Context) error {
 			return usageError(ExitUsage, "ask", fmt.Errorf("--remote: %w", err))
 		}
 	}
-	var cfg *catalog.Config
 	if c.String("prompt") != "" || !c.IsSet("remote") {
-		if cfg, err = catalog.Load(catalog.Options{ConfigFlag: c.String("config"), Default: e.defaultCatalog}); err != nil {
-			return &Error{Code: ExitFailed, Err: err}
+		if cfgErr != nil {
+			return &Error{Code: ExitFailed, Err: cfgErr}
 		}
 		if !c.IsSet("remote") {
 			remote = cfg.Escalate.Remote
 		}
+	} else if cfgErr != nil {
+		printWarning(os.Stderr, "notify: no notification", cfgErr)
 	}
 	if name := c.String("prompt"); name != "" {
 		prompts, err := cfg.Prompts()

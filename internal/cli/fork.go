@@ -244,6 +244,10 @@ func (e *env) forks(c *ucli.Context) error {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			st := &out[i]
+			if st.Unreadable != "" {
+				st.Problem = "its record is unreadable: " + st.Unreadable
+				return
+			}
 			if !s.Repo().IsWorktree(st.Path) {
 				st.Problem = "its folder is gone, or is not a worktree of this repository"
 				return
@@ -286,12 +290,19 @@ func printForks(w io.Writer, forks []forkStatus) {
 			if f.HeadMoved {
 				changed += " + commits"
 			}
+		case f.Unreadable != "":
+			changed = "unreadable"
 		case f.Problem != "" && !strings.HasPrefix(f.Problem, "its folder"):
 			changed = "?"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, textsafe.Visible(f.CheckpointID), changed, lastRun(f.LastRun), textsafe.Visible(f.Path))
 	}
 	tw.Flush()
+	for _, f := range forks {
+		if f.Problem != "" {
+			fmt.Fprintf(os.Stderr, "maestro: note: fork %s: %s\n", f.Name, textsafe.Visible(f.Problem))
+		}
+	}
 }
 
 // lastRun says how the last race went in a fork: its outcome, time and,

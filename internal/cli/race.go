@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,6 +133,12 @@ func raceForks(stateDir, list string) ([]fork.Fork, error) {
 		if err != nil {
 			return nil, &Error{Code: ExitFailed, Err: err}
 		}
+		forks = slices.DeleteFunc(forks, func(f fork.Fork) bool {
+			if f.Unreadable != "" {
+				fmt.Fprintf(os.Stderr, "maestro: warning: left out fork %s: %s\n", f.Name, textsafe.Visible(f.UnreadableError().Error()))
+			}
+			return f.Unreadable != ""
+		})
 		if len(forks) == 0 {
 			return nil, &Error{Code: ExitFailed, Err: errors.New("no forks to race"),
 				Hint: []string{"make some with 'maestro fork --count N' (see docs/forks.md)"}}
@@ -154,6 +161,9 @@ func raceForks(stateDir, list string) ([]fork.Fork, error) {
 				code = ExitUsage
 			}
 			return nil, &Error{Code: code, Err: err, Hint: []string{"see 'maestro forks'"}}
+		}
+		if f.Unreadable != "" {
+			return nil, storeError("race", f.UnreadableError())
 		}
 		forks = append(forks, *f)
 	}

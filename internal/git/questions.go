@@ -16,6 +16,12 @@ import (
 // (another value, and maestro never forces), or refused the update.
 var ErrRejected = errors.New("rejected")
 
+// ErrRemoteRejected says the remote refused the update: a hook, its
+// permissions, or a ref another push was updating at that moment (its
+// lock). Only what the remote holds afterwards says whether a race was
+// lost.
+var ErrRemoteRejected = errors.New("refused by the remote:")
+
 // PushCreate pushes object to ref on remote only if the remote does not
 // have ref yet. It never forces: git refuses to replace a ref that points
 // at a blob, and the remote's update is a compare-and-swap against what it
@@ -34,11 +40,17 @@ func (r *Repo) PushCreate(ctx context.Context, remote, object, ref string) error
 	}
 	out, err := r.run(&runOpts{ctx: ctx}, "push", "--porcelain", "--end-of-options", remote, object+":"+ref)
 	// --porcelain: "FLAG\tFROM:TO\tSUMMARY (REASON)" a ref; '!' is a
-	// rejection, by this side (the remote has the ref) or by the remote.
+	// rejection. "[rejected]" is git's own: the remote has the ref already
+	// (already exists, fetch first). "[remote rejected]" is the remote
+	// refusing the update (a hook, permissions, a locked ref).
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.SplitN(line, "\t", 3)
 		if len(f) == 3 && f[0] == "!" && strings.HasSuffix(f[1], ":"+ref) {
-			return fmt.Errorf("git push: %w %s", ErrRejected, strings.TrimSpace(f[2]))
+			summary := strings.TrimSpace(f[2])
+			if strings.HasPrefix(summary, "[rejected]") {
+				return fmt.Errorf("git push: %w %s", ErrRejected, summary)
+			}
+			return fmt.Errorf("git push: %w %s", ErrRemoteRejected, summary)
 		}
 	}
 	return short(err)

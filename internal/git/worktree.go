@@ -15,7 +15,7 @@ func (r *Repo) AddWorktree(path, commit string, checkout bool) error {
 	if !filepath.IsAbs(path) {
 		return errors.New("worktree path " + path + " is not absolute")
 	}
-	if !isHex(commit) {
+	if !IsObjectID(commit) {
 		return badName("commit", commit)
 	}
 	args := []string{"worktree", "add", "--quiet", "--detach"}
@@ -76,16 +76,4 @@ func (r *Repo) IsWorktree(dir string) bool {
 		return false
 	}
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
-}
-
-func isHex(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

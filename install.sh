@@ -1,9 +1,13 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # install.sh: build maestro with this machine's Go and install it as maestro,
 # maestro-run and git-maestro (two symbolic links to maestro) into
 # ${PREFIX:-$HOME/.local}/bin, with its shell completions and man pages under
 # $PREFIX/share. Run it again to update: it is idempotent.
-set -euo pipefail
+#
+# POSIX sh and POSIX utilities only: it runs under dash, macOS's bash 3.2
+# and BSD userland (CI checks it with shellcheck -s sh and runs it under
+# dash). No arrays, no local, no GNU-only flags.
+set -eu
 
 cd "$(dirname "$0")"
 prefix=${PREFIX:-$HOME/.local}
@@ -23,6 +27,8 @@ mkdir -p "$bindir"
 # meanwhile keeps its binary and nobody ever runs half a file.
 tmp=
 trap 'rm -f "${tmp:-}"' EXIT
+# dash runs the EXIT trap on exit only, not when a signal ends it.
+trap 'exit 1' HUP INT TERM
 # urfave_cli_no_docs leaves out urfave/cli's man-page and Markdown
 # generators, which maestro does not use and which cost every start of
 # maestro-run about half a millisecond. CGO_ENABLED=0 keeps the binaries
@@ -85,32 +91,44 @@ say "completions for bash, zsh and fish in $bashdir, $zshdir, $fishdir"
 say "man pages in $mandir"
 
 # Warn when a shell or man does not look there by default.
-reads() { # reads DIR LIST...: DIR is one of LIST
-  local d=$1 x; shift
-  for x in "$@"; do [ "${x%/}" = "$d" ] && return 0; done
+reads() { # reads DIR LIST: DIR is in LIST, a list of folders split by ':'
+  case ":$2:" in *":$1:"* | *":$1/:"*) return 0 ;; esac
   return 1
 }
-IFS=: read -r -a xdg_dirs <<<"${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
-bash_dirs=("${BASH_COMPLETION_USER_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion}/completions")
-for d in "${xdg_dirs[@]}"; do bash_dirs+=("$d/bash-completion/completions"); done
-if ! reads "$bashdir" "${bash_dirs[@]}"; then
+bash_dirs=${BASH_COMPLETION_USER_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/bash-completion}/completions
+set -f
+old_ifs=$IFS
+IFS=:
+for d in ${XDG_DATA_DIRS:-/usr/local/share:/usr/share}; do
+  bash_dirs=$bash_dirs:$d/bash-completion/completions
+done
+IFS=$old_ifs
+set +f
+if ! reads "$bashdir" "$bash_dirs"; then
   say "warning: bash-completion does not read $bashdir" >&2
   say "hint: in ~/.bashrc: source $bashdir/maestro" >&2
 fi
-if command -v zsh >/dev/null 2>&1 && ! reads "$zshdir" $(zsh -fc 'print -rl -- $fpath'); then
+if command -v zsh >/dev/null 2>&1 && ! reads "$zshdir" "$(zsh -fc 'print -r -- ${(j.:.)fpath}')"; then
   say "warning: zsh does not read $zshdir" >&2
   say "hint: in ~/.zshrc, before compinit: fpath=($zshdir \$fpath)" >&2
 fi
-if command -v fish >/dev/null 2>&1 && ! reads "$fishdir" $(fish -c 'printf "%s\n" $fish_complete_path' 2>/dev/null); then
+# shellcheck disable=SC2016 # fish expands $fish_complete_path
+if command -v fish >/dev/null 2>&1 && ! reads "$fishdir" "$(fish -c 'string join : $fish_complete_path' 2>/dev/null)"; then
   say "warning: fish does not read $fishdir" >&2
   say "hint: ln -s $fishdir/*.fish ~/.config/fish/completions/" >&2
 fi
-if command -v manpath >/dev/null 2>&1; then
-  IFS=: read -r -a man_dirs <<<"$(PATH=$bindir:$PATH manpath 2>/dev/null)"
-  if ! reads "$share/man" "${man_dirs[@]}"; then
-    say "warning: man does not read $share/man" >&2
-    say "hint: export MANPATH=\"$share/man:\" (the final colon keeps the other pages)" >&2
-  fi
+if command -v manpath >/dev/null 2>&1 && ! reads "$share/man" "$(PATH=$bindir:$PATH manpath 2>/dev/null)"; then
+  say "warning: man does not read $share/man" >&2
+  say "hint: export MANPATH=\"$share/man:\" (the final colon keeps the other pages)" >&2
+fi
+# Homebrew's bash-completion (the one for macOS's bash 3.2, and
+# bash-completion@2 too) reads etc/bash_completion.d under Homebrew's
+# prefix, and Homebrew's zsh share/zsh/site-functions: say how to use them.
+# One bash file completes all three names; zsh needs _git-maestro too,
+# which git's completion looks for.
+if command -v brew >/dev/null 2>&1 && brew=$(brew --prefix 2>/dev/null) && [ -n "$brew" ]; then
+  say "hint: for Homebrew's bash completion: ln -sf $bashdir/maestro $brew/etc/bash_completion.d/maestro" >&2
+  say "hint: for Homebrew's zsh: ln -sf $zshdir/_maestro $zshdir/_git-maestro $brew/share/zsh/site-functions/" >&2
 fi
 
 case ":$PATH:" in

@@ -332,7 +332,7 @@ func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.F
 		return nil, nil, err
 	}
 	if r.outTTY || r.errTTY {
-		master, slave, err := openPTY()
+		master, slave, err := OpenPTY()
 		if err == nil {
 			term := r.opts.Stdout
 			if !r.outTTY {

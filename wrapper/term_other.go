@@ -3,29 +3,25 @@
 package wrapper
 
 import (
-	"errors"
 	"os"
 	"syscall"
 )
 
-// IsTerminal reports whether f is a terminal. Outside Linux maestro does not
-// give the command a pseudo-terminal, so it answers false.
-func IsTerminal(f *os.File) bool { return false }
-
-func termWidth(f *os.File) int { return 0 }
-
-func openPTY() (master, slave *os.File, err error) {
-	return nil, nil, errors.New("pseudo-terminals are supported on Linux only")
-}
-
-func copySize(from, to *os.File) error { return nil }
-
+// sysProcAttr starts the command in a session of its own, as on Linux (see
+// term_linux.go). There is no Pdeathsig outside Linux: if maestro is killed
+// with SIGKILL, the command outlives it. Any other end of maestro still
+// ends the command's process group first.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
 
+// growPipe is nothing: a pipe's buffer cannot be sized outside Linux; macOS
+// and FreeBSD grow a busy pipe's to 64 KiB by themselves.
 func growPipe(f *os.File) {}
 
+// becomeSubreaper is nothing: macOS has no subreaper, and FreeBSD's
+// procctl(PROC_REAP_ACQUIRE) has no constant in golang.org/x/sys. The
+// command's orphans go to init (launchd), which reaps them, so a zombie
+// cannot pass for a live process of the group there; reapOrphans still
+// collects the children maestro does have.
 func becomeSubreaper() {}
-
-func reapOrphans(int) {}

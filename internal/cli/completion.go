@@ -39,7 +39,7 @@ would work in, or of --session-id), sessions, questions waiting for an
 answer (answer, ask --wait, questions) and operations (undo --to).
 install.sh installs the scripts; to try one in the current shell:
 
-   bash: source <(maestro completion bash)
+   bash: eval "$(maestro completion bash)"
    zsh:  source <(maestro completion zsh)
    fish: maestro completion fish | source`,
 		OnUsageError: commandUsageError("completion"),

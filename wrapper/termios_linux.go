@@ -1,0 +1,7 @@
+package wrapper
+
+import "golang.org/x/sys/unix"
+
+// ioctlReadTermios reads a terminal's attributes: the call that tells a
+// terminal from anything else.
+const ioctlReadTermios = unix.TCGETS

@@ -12,6 +12,7 @@
 # status is 0 unless the benchmark itself cannot run.
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_STARTUP_RUNS, BENCH_STREAM_RUNS,
+# BENCH_INITTRACE_RUNS (GODEBUG=inittrace=1 runs of maestro version),
 # BENCH_STREAM_BYTES and BENCH_CLASSIFY_BYTES (default 1073741824 = 1 GiB),
 # BENCH_BASELINE=REV (also build revision REV of this repository, the same
 # way, and time its maestro-run in the same start-up rounds: a regression
@@ -26,10 +27,10 @@ section() { printf '\n== %s\n\n' "$*"; }
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   startup_runs=${BENCH_STARTUP_RUNS:-200} startup_warmup=20
-  stream_runs=${BENCH_STREAM_RUNS:-3}
+  stream_runs=${BENCH_STREAM_RUNS:-3} inittrace_runs=${BENCH_INITTRACE_RUNS:-20}
 else
   startup_runs=${BENCH_STARTUP_RUNS:-1000} startup_warmup=50
-  stream_runs=${BENCH_STREAM_RUNS:-9}
+  stream_runs=${BENCH_STREAM_RUNS:-9} inittrace_runs=${BENCH_INITTRACE_RUNS:-100}
 fi
 stream_bytes=${BENCH_STREAM_BYTES:-1073741824}
 classify_bytes=${BENCH_CLASSIFY_BYTES:-1073741824}
@@ -65,10 +66,10 @@ PREFIX=$work/prefix "$root/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e
 mr=$work/prefix/bin/maestro-run
 [ -x "$mr" ] || die "install.sh did not install $mr"
 # The helpers, built like maestro (the floor must not be handicapped).
-for h in execfloor timeit measure ckbench; do
+for h in execfloor emptyfloor inittrace timeit measure ckbench; do
   (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
 done
-say "  helpers: $bin/{execfloor,timeit,measure,ckbench}"
+say "  helpers: $bin/{execfloor,emptyfloor,inittrace,timeit,measure,ckbench}"
 # The previous build, to measure against (bench/baseline.sh).
 base_mr=
 if [ -n "${BENCH_BASELINE:-}" ]; then
@@ -92,13 +93,27 @@ fi
 say "  mode: $([ "${BENCH_QUICK:-0}" = 1 ] && echo quick || echo full): $startup_runs start-up runs, $stream_runs stream runs of $((stream_bytes >> 20)) MiB"
 
 section "1. start-up overhead: $startup_runs interleaved runs of each, median wall time"
-startup_cmds=("true=$true_bin" "execfloor=$bin/execfloor $true_bin")
+mv=$work/prefix/bin/maestro
+startup_cmds=("true=$true_bin" "emptyfloor=$bin/emptyfloor" "execfloor=$bin/execfloor $true_bin")
 # Debian's retry: -t 1 is one try (-t counts tries, not retries).
 [ -n "$retry" ] && startup_cmds+=("retry=$retry -t 1 -- $true_bin")
-startup_cmds+=("maestro_run=$mr $true_bin")
+startup_cmds+=("maestro_version=$mv version" "maestro_run=$mr $true_bin")
 [ -n "$base_mr" ] && startup_cmds+=("maestro_run_baseline=$base_mr $true_bin")
 "$bin/timeit" -n "$startup_runs" -warmup "$startup_warmup" -kv "$kv" -prefix startup "${startup_cmds[@]}"
 "$bin/measure" startup -kv "$kv" -floor-goal-ms 1 -retry-goal 1.5
+# Issue 15's goals: getting to main (maestro version against a Go program
+# that does nothing) and wrapping (maestro-run against the Go floor).
+"$bin/ckbench" ratio -kv "$kv" -num startup.maestro_version.median_ms -den startup.emptyfloor.median_ms \
+  -goal 1.5 -section start-up -what "maestro version / empty Go program (medians)" -label "maestro version / empty Go program"
+"$bin/ckbench" ratio -kv "$kv" -num startup.maestro_run.median_ms -den startup.execfloor.median_ms \
+  -goal 1.3 -section start-up -what "maestro-run true / execfloor true (medians)" -label "maestro-run true / execfloor true"
+# Where the time before main goes, beside the ratios: package
+# initialisation (GODEBUG=inittrace=1) and the binary's size.
+say
+"$bin/inittrace" -n "$inittrace_runs" -kv "$kv" -key maestro -label "maestro version" "$mv" version
+if [ -n "$base_mr" ]; then
+  "$bin/inittrace" -n "$inittrace_runs" -kv "$kv" -key maestro_baseline -label "${BENCH_BASELINE} maestro version" "${base_mr%-run}" version
+fi
 if [ -n "$base_mr" ]; then
   # Unchanged start-up is the goal; 3% is about what these medians move
   # between runs of the same binary on this kind of machine.

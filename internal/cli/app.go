@@ -31,7 +31,21 @@ func Run(args []string, defaultCatalog []byte) error {
 		// flags and the configuration are read.
 		e.signals = wrapper.CatchSignals()
 	}
-	app := e.app()
+	var app *ucli.App
+	if len(args) > 0 {
+		// A command named needs none of the others (its help and errors
+		// never name them): building and setting them all up was a tenth
+		// of a millisecond of every start, maestro-run's included.
+		for _, g := range e.commandGroups() {
+			if slices.Contains(g.names, args[0]) {
+				app = e.newApp(g.build())
+				break
+			}
+		}
+	}
+	if app == nil {
+		app = e.app()
+	}
 	if len(args) > 0 {
 		// Only the command named can fail to parse: the others are left
 		// as they are, which spares maestro-run's start the walk.
@@ -56,6 +70,46 @@ func Run(args []string, defaultCatalog []byte) error {
 // app is the command tree: what runs, what --help, the man pages and the
 // generated reference in docs/ show.
 func (e *env) app() *ucli.App {
+	var cmds []*ucli.Command
+	for _, g := range e.commandGroups() {
+		cmds = append(cmds, g.build()...)
+	}
+	return e.newApp(cmds)
+}
+
+// commandGroup builds some of app's commands: those named names (and their
+// aliases; TestCommandGroups checks they are all there).
+type commandGroup struct {
+	names []string
+	build func() []*ucli.Command
+}
+
+// commandGroups are app's commands in the order --help lists them.
+func (e *env) commandGroups() []commandGroup {
+	return []commandGroup{
+		{[]string{"run"}, func() []*ucli.Command { return []*ucli.Command{e.runCommand()} }},
+		{[]string{"approaches", "classify"}, e.catalogCommands},
+		{[]string{"checkpoint", "list", "show", "diff", "rollback", "undo", "events", "prune", "push", "fetch"}, e.checkpointCommands},
+		{[]string{"fork", "forks"}, e.forkCommands},
+		{[]string{"race"}, func() []*ucli.Command { return []*ucli.Command{e.raceCommand()} }},
+		{[]string{"adopt"}, func() []*ucli.Command { return []*ucli.Command{e.adoptCommand()} }},
+		{[]string{"ask", "questions", "answer"}, e.askCommands},
+		{[]string{"session", "log"}, e.sessionCommands},
+		{[]string{"flaky"}, func() []*ucli.Command { return []*ucli.Command{e.flakyCommand()} }},
+		{[]string{"install", "uninstall"}, e.hookCommands},
+		{[]string{"agent"}, e.agentCommands},
+		{[]string{"mcp", "ui"}, func() []*ucli.Command { return []*ucli.Command{e.mcpCommand(), e.uiCommand()} }},
+		{[]string{"config", "doctor", "version"}, func() []*ucli.Command {
+			return []*ucli.Command{e.configCommand(), e.doctorCommand(), versionCommand()}
+		}},
+		// No names: these walk the whole tree (completions, man pages), so
+		// they are never built alone.
+		{nil, func() []*ucli.Command { return []*ucli.Command{completionCommand(), manCommand(), completeCommand()} }},
+	}
+}
+
+// newApp is the command tree made of cmds.
+func (e *env) newApp(cmds []*ucli.Command) *ucli.App {
 	return &ucli.App{
 		Name:        "maestro",
 		Usage:       "make long automated coding sessions recoverable",
@@ -64,20 +118,7 @@ func (e *env) app() *ucli.App {
 		HideVersion: true,
 		Writer:      os.Stdout,
 		ErrWriter:   os.Stderr,
-		Commands: slices.Concat([]*ucli.Command{e.runCommand()},
-			e.catalogCommands(),
-			e.checkpointCommands(),
-			e.forkCommands(),
-			[]*ucli.Command{e.raceCommand()},
-			[]*ucli.Command{e.adoptCommand()},
-			e.askCommands(),
-			e.sessionCommands(),
-			[]*ucli.Command{e.flakyCommand()},
-			e.hookCommands(),
-			e.agentCommands(),
-			[]*ucli.Command{e.mcpCommand(), e.uiCommand()},
-			[]*ucli.Command{e.configCommand(), e.doctorCommand(), versionCommand()},
-			[]*ucli.Command{completionCommand(), manCommand(), completeCommand()}),
+		Commands:    cmds,
 		// urfave/cli would print its own messages and exit; maestro keeps one
 		// voice and lets main choose the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -238,7 +239,8 @@ func paragraphs(b *strings.Builder, text string) {
 	}
 }
 
-var placeholder = regexp.MustCompile("`([^`]*)`")
+// placeholder is compiled on first use, not at every start of maestro.
+var placeholder = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`([^`]*)`") })
 
 func options(b *strings.Builder, heading string, flags []ucli.Flag) {
 	docs := flagDocs(flags)
@@ -287,14 +289,14 @@ func flagDocs(flags []ucli.Flag) []flagDoc {
 		doc := flagDoc{Usage: d.GetUsage(), Default: d.GetDefaultText()}
 		if d.TakesValue() {
 			doc.Value = "VALUE"
-			if m := placeholder.FindStringSubmatch(doc.Usage); m != nil {
+			if m := placeholder().FindStringSubmatch(doc.Usage); m != nil {
 				doc.Value = m[1]
 			}
 		} else if doc.Default == "false" {
 			doc.Default = "" // a switch is off unless given: saying so is noise
 		}
-		doc.Usage = placeholder.ReplaceAllString(doc.Usage, "$1")
-		if m := usageDefault.FindStringSubmatchIndex(doc.Usage); m != nil && doc.Default == "" {
+		doc.Usage = placeholder().ReplaceAllString(doc.Usage, "$1")
+		if m := usageDefault().FindStringSubmatchIndex(doc.Usage); m != nil && doc.Default == "" {
 			doc.Default = doc.Usage[m[2]:m[3]]
 			doc.Usage = doc.Usage[:m[0]]
 		}

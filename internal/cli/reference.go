@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -24,8 +25,11 @@ import (
 //	exit-codes         every other command's
 
 // usageDefault is a usage line's closing "(default X)", with one level of
-// parentheses allowed inside.
-var usageDefault = regexp.MustCompile(`\s*\(default:? ((?:[^()]|\([^()]*\))*)\)$`)
+// parentheses allowed inside. Compiled on first use (only the man pages and
+// the reference need it), not at every start of maestro.
+var usageDefault = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\s*\(default:? ((?:[^()]|\([^()]*\))*)\)$`)
+})
 
 // ReferenceTable is the Markdown of one generated table: kind and args are
 // the marker's words. links maps a command's path ("session start") to

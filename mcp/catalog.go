@@ -77,20 +77,11 @@ func (t *tools) approaches(_ context.Context, _ *sdk.CallToolRequest, in approac
 		return nil, failf("unknown failure type %q; the known ones: %s", in.FailureType, strings.Join(names, ", "))
 	}
 	var counts []outcomes.Count
-	if dir := stateDirOrEmpty(); dir != "" {
+	if dir := state.DirOrEmpty(); dir != "" {
 		if counts, err = outcomes.Counts(dir); err != nil {
 			fmt.Fprintf(t.o.Log, "maestro: warning: approaches in the catalog's order: %v\n", err)
 		}
 	}
 	return failureType{FailureType: ft.Name, Description: ft.Description, Transient: ft.Transient, Retryable: ft.Retryable,
 		Approaches: outcomes.Rank(ft.Name, ft.Approaches, counts)}, nil
-}
-
-// stateDirOrEmpty is the state directory, "" when there is none.
-func stateDirOrEmpty() string {
-	dir, err := state.Dir(".", nil)
-	if err != nil {
-		return ""
-	}
-	return dir
 }

@@ -192,7 +192,7 @@ func (t *tools) run(ctx context.Context, req *sdk.CallToolRequest, in runIn) (an
 
 	var intr *wrapper.Interrupted
 	// Settled first: the approaches the chain returns count this run.
-	dir := stateDirOrEmpty()
+	dir := state.DirOrEmpty()
 	if dir != "" {
 		if err := outcomes.AfterRun(dir, ch.ID, in.Command, rep.Success, errors.As(runErr, &intr), in.Approach, approachType, rep.Classification, outcomes.SourceMCP); err != nil {
 			fmt.Fprintf(t.o.Log, "maestro: warning: the approach's outcome is not recorded: %v\n", err)

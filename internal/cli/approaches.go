@@ -140,7 +140,7 @@ func (e *env) approaches(c *ucli.Context) error {
 // a warning: the approaches matter more than their order.
 func rankHere(failureType string, as []catalog.Approach) []outcome.Ranked {
 	var counts []outcome.Count
-	if dir := stateDirOrEmpty(); dir != "" {
+	if dir := state.DirOrEmpty(); dir != "" {
 		var err error
 		if counts, err = outcome.Counts(dir); err != nil {
 			printWarning(os.Stderr, "approaches in the catalog's order", err)
@@ -210,20 +210,17 @@ func approachError(code int, cmd string, err error) error {
 	return e
 }
 
-// stateDirOrEmpty is the state directory, "" when there is none.
-func stateDirOrEmpty() string {
-	dir, err := state.Dir(".", nil)
-	if err != nil {
-		return ""
-	}
-	return dir
-}
-
 // settleApproaches records the end of a run against the approaches tried
 // for its command (outcome.AfterRun). A log that cannot be written costs a
 // warning, not the run's result.
-func (e *env) settleApproaches(session string, args []string, rep *wrapper.Report, interrupted bool, approach, approachType string) {
-	dir, err := state.Dir(".", nil)
+func (e *env) settleApproaches(dir, session string, args []string, rep *wrapper.Report, interrupted bool, approach, approachType string) {
+	var err error
+	if dir == "" {
+		// Found once for the run ("" when it could not be): why, then.
+		if _, err = state.Dir(".", nil); err == nil {
+			return
+		}
+	}
 	if err == nil {
 		err = outcome.AfterRun(dir, session, args, rep.Success, interrupted, approach, approachType, rep.Classification, outcome.SourceRun)
 	}

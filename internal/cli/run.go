@@ -218,14 +218,14 @@ func (e *env) run(f *runFlags, args []string) error {
 		FailedTests:    rep.FailedTestNames(),
 		ExitCode:       rep.ExitCode,
 		Notifier:       notifier,
-		StateDir:       stateDirOrEmpty(),
+		StateDir:       state.DirOrEmpty(),
 	}
 	if onFailure.Ask {
 		in.Ask = e.terminalAsker(session, notifier)
 		in.Answered, in.Defer = unaskedKeeper(session, notifier, cfg.Escalate.Remote)
 	}
 	// Settled first: the approaches the chain prints count this run.
-	e.settleApproaches(session, args, rep, in.Interrupted || start != nil, f.approach, approachType)
+	e.settleApproaches(in.StateDir, session, args, rep, in.Interrupted || start != nil, f.approach, approachType)
 	results := recovery.Chain(onFailure, in)
 	if results == nil {
 		results = []recovery.Result{}

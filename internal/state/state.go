@@ -44,6 +44,17 @@ func Dir(dir string, getenv func(string) string) (string, error) {
 	return d, nil
 }
 
+// DirOrEmpty is Dir of the current directory, or "" when there is none:
+// for what only reads or adds to the state when it can (approach outcomes,
+// their ranking) and never fails a command for it.
+func DirOrEmpty() string {
+	dir, err := Dir(".", nil)
+	if err != nil {
+		return ""
+	}
+	return dir
+}
+
 // UserDir is the user's state directory, $XDG_STATE_HOME/maestro (or
 // ~/.local/state/maestro): the state of work outside a repository, and the
 // trust given to repositories' files. "" when neither variable is set.

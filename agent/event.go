@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 )
 
@@ -60,49 +59,57 @@ const MaxOutput = 64 << 10
 // known to do nothing here (Notification, SessionEnd, PreCompact...): the
 // hook says nothing about them. The pages each format comes from are in
 // testdata/payloads/README.md, with a payload of each event.
-var kinds = map[string]map[string]string{
-	// https://code.claude.com/docs/en/hooks
-	"claude-code": {
-		"SessionStart": KindSessionStart, "UserPromptSubmit": KindPrompt,
-		"PreToolUse": KindPreTool, "PostToolUse": KindPostTool, "PostToolUseFailure": KindPostTool,
-		"Stop":       KindStop,
-		"SessionEnd": "", "Notification": "", "PreCompact": "", "SubagentStart": "", "SubagentStop": "", "PermissionRequest": "",
-	},
-	// https://developers.openai.com/codex/hooks
-	"codex": {
-		"SessionStart": KindSessionStart, "UserPromptSubmit": KindPrompt,
-		"PreToolUse": KindPreTool, "PostToolUse": KindPostTool, "Stop": KindStop,
-		"PermissionRequest": "", "PreCompact": "", "PostCompact": "", "SubagentStart": "", "SubagentStop": "",
-	},
-	// https://geminicli.com/docs/hooks/reference
-	"gemini": {
-		"SessionStart": KindSessionStart, "BeforeAgent": KindPrompt,
-		"BeforeTool": KindPreTool, "AfterTool": KindPostTool, "AfterAgent": KindStop,
-		"SessionEnd": "", "Notification": "", "PreCompress": "", "BeforeModel": "", "AfterModel": "", "BeforeToolSelection": "",
-	},
-	// https://cursor.com/docs/agent/hooks
-	"cursor": {
-		"sessionStart": KindSessionStart, "beforeSubmitPrompt": KindPrompt,
-		"beforeShellExecution": KindPreTool, "afterShellExecution": KindPostTool, "stop": KindStop,
-		"sessionEnd": "", "beforeMCPExecution": "", "afterMCPExecution": "", "beforeReadFile": "", "afterFileEdit": "",
-		"afterAgentResponse": "", "afterAgentThought": "",
-	},
-}
+//
+// Built on first use, as is shellTools: a map literal is built at every
+// start of maestro, for each command and git hook, not only for the agent
+// hooks that read it.
+var kinds = lazy.Value[map[string]map[string]string]{New: func() map[string]map[string]string {
+	return map[string]map[string]string{
+		// https://code.claude.com/docs/en/hooks
+		"claude-code": {
+			"SessionStart": KindSessionStart, "UserPromptSubmit": KindPrompt,
+			"PreToolUse": KindPreTool, "PostToolUse": KindPostTool, "PostToolUseFailure": KindPostTool,
+			"Stop":       KindStop,
+			"SessionEnd": "", "Notification": "", "PreCompact": "", "SubagentStart": "", "SubagentStop": "", "PermissionRequest": "",
+		},
+		// https://developers.openai.com/codex/hooks
+		"codex": {
+			"SessionStart": KindSessionStart, "UserPromptSubmit": KindPrompt,
+			"PreToolUse": KindPreTool, "PostToolUse": KindPostTool, "Stop": KindStop,
+			"PermissionRequest": "", "PreCompact": "", "PostCompact": "", "SubagentStart": "", "SubagentStop": "",
+		},
+		// https://geminicli.com/docs/hooks/reference
+		"gemini": {
+			"SessionStart": KindSessionStart, "BeforeAgent": KindPrompt,
+			"BeforeTool": KindPreTool, "AfterTool": KindPostTool, "AfterAgent": KindStop,
+			"SessionEnd": "", "Notification": "", "PreCompress": "", "BeforeModel": "", "AfterModel": "", "BeforeToolSelection": "",
+		},
+		// https://cursor.com/docs/agent/hooks
+		"cursor": {
+			"sessionStart": KindSessionStart, "beforeSubmitPrompt": KindPrompt,
+			"beforeShellExecution": KindPreTool, "afterShellExecution": KindPostTool, "stop": KindStop,
+			"sessionEnd": "", "beforeMCPExecution": "", "afterMCPExecution": "", "beforeReadFile": "", "afterFileEdit": "",
+			"afterAgentResponse": "", "afterAgentThought": "",
+		},
+	}
+}}
 
 // shellTools are the names agents give their shell tool.
-var shellTools = map[string]bool{
-	"Bash":              true, // Claude Code, Codex
-	"run_shell_command": true, // Gemini CLI
-	"shell":             true, // Codex's older name
-	"Shell":             true, // Cursor's preToolUse
-	"local_shell":       true,
-	"exec_command":      true,
-}
+var shellTools = lazy.Value[map[string]bool]{New: func() map[string]bool {
+	return map[string]bool{
+		"Bash":              true, // Claude Code, Codex
+		"run_shell_command": true, // Gemini CLI
+		"shell":             true, // Codex's older name
+		"Shell":             true, // Cursor's preToolUse
+		"local_shell":       true,
+		"exec_command":      true,
+	}
+}}
 
 // Known reports whether maestro knows the agent's event, and so whether it
 // is worth a line on stderr when it does not.
 func Known(agentName, event string) bool {
-	_, ok := kinds[agentName][event]
+	_, ok := kinds.Get()[agentName][event]
 	return ok
 }
 
@@ -111,7 +118,7 @@ func Known(agentName, event string) bool {
 // agents add fields from one version to the next. Only a payload that is
 // not a JSON object is an error.
 func Parse(agentName, event string, payload []byte) (Event, error) {
-	ev := Event{Agent: agentName, Name: event, Kind: kinds[agentName][event], ExitCode: -1}
+	ev := Event{Agent: agentName, Name: event, Kind: kinds.Get()[agentName][event], ExitCode: -1}
 	if len(bytes.TrimSpace(payload)) == 0 {
 		return ev, errors.New("no event on stdin")
 	}
@@ -136,7 +143,7 @@ func Parse(agentName, event string, payload []byte) (Event, error) {
 		// Cursor's shell events are the shell tool's own, with the command
 		// at the top level.
 		ev.Tool, ev.Command = "Shell", f.str("command")
-	} else if shellTools[ev.Tool] {
+	} else if shellTools.Get()[ev.Tool] {
 		ev.Command = f.sub("tool_input").command()
 	}
 	if ev.Kind == KindPostTool && ev.Command != "" {
@@ -202,15 +209,13 @@ func parseResult(ev *Event, f fields) {
 //
 // Compiled on first use: every hook event starts maestro, and most never
 // need it.
-var exitCodes = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?im)(?:^exit code:?|status code|process exited with code)\s*(\d{1,3})\b`)
-})
+var exitCodes = lazy.Regexp{Expr: `(?im)(?:^exit code:?|status code|process exited with code)\s*(\d{1,3})\b`}
 
 func exitCodeIn(text string) int {
 	if len(text) > MaxOutput {
 		text = text[:MaxOutput]
 	}
-	m := exitCodes().FindStringSubmatch(text)
+	m := exitCodes.Get().FindStringSubmatch(text)
 	if m == nil {
 		return -1
 	}

@@ -101,7 +101,7 @@ func TestInstalledEventsAreKnown(t *testing.T) {
 	t.Parallel()
 	for _, a := range Agents {
 		for _, ev := range a.Events() {
-			if !Known(a.Name, ev) || kinds[a.Name][ev] == "" {
+			if !Known(a.Name, ev) || kinds.Get()[a.Name][ev] == "" {
 				t.Errorf("%s %s is installed but the hook does nothing on it", a.Name, ev)
 			}
 		}

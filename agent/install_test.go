@@ -385,7 +385,7 @@ func TestFixturesCiteDocs(t *testing.T) {
 func TestRegisteredEventsHandled(t *testing.T) {
 	for _, a := range Agents {
 		for _, ev := range a.Events() {
-			if !Known(a.Name, ev) || kinds[a.Name][ev] == "" {
+			if !Known(a.Name, ev) || kinds.Get()[a.Name][ev] == "" {
 				t.Errorf("%s registers %s, which agent hook does not handle", a.Name, ev)
 			}
 		}

@@ -3,13 +3,12 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	toml "github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
@@ -81,20 +80,24 @@ type ruleTable struct {
 	ExitCodes   []int64  `toml:"exit_codes"`
 }
 
-// Keys each table accepts, for "did you mean" hints.
-var tableKeys = map[string][]string{
-	"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions", "agent", "notify", "escalate"},
-	"sessions":      {"keep", "older_than"},
-	"agent":         {"risky_commands", "block_risky", "rollback_after"},
-	"notify":        {"command", "events", "timeout"},
-	"escalate":      {"remote", "poll"},
-	"share":         {"never_push"},
-	"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than", "on_green", "forks_dir"},
-	"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after", "rerun", "rerun_max_failures"},
-	"failure_types": {"description", "transient", "retryable", "prompt", "approaches"},
-	"prompts":       {"issue", "options", "default", "require_justification", "timeout"},
-	"rules":         {"failure_type", "patterns", "exit_codes"},
-}
+// Keys each table accepts, for "did you mean" hints. Built on first use: a
+// map literal is built at every start of maestro, which needs this only for
+// a file with an unknown key.
+var tableKeys = lazy.Value[map[string][]string]{New: func() map[string][]string {
+	return map[string][]string{
+		"":              {"retry", "checkpoints", "failure_types", "prompts", "rules", "share", "sessions", "agent", "notify", "escalate"},
+		"sessions":      {"keep", "older_than"},
+		"agent":         {"risky_commands", "block_risky", "rollback_after"},
+		"notify":        {"command", "events", "timeout"},
+		"escalate":      {"remote", "poll"},
+		"share":         {"never_push"},
+		"checkpoints":   {"auto_on_commit", "default_type", "keep", "older_than", "on_green", "forks_dir"},
+		"retry":         {"max_attempts", "base_delay", "max_delay", "exponential_base", "jitter", "retry_on", "attempt_timeout", "total_timeout", "kill_after", "rerun", "rerun_max_failures"},
+		"failure_types": {"description", "transient", "retryable", "prompt", "approaches"},
+		"prompts":       {"issue", "options", "default", "require_justification", "timeout"},
+		"rules":         {"failure_type", "patterns", "exit_codes"},
+	}
+}}
 
 // MaxAttemptsLimit bounds max_attempts: past it a typo is likelier than intent.
 const MaxAttemptsLimit = 10000
@@ -123,7 +126,7 @@ func parse(src Source, data []byte) (*document, error) {
 		if len(key) > 1 {
 			table = key[0]
 		}
-		if known := tableKeys[table]; known != nil {
+		if known := tableKeys.Get()[table]; known != nil {
 			if s := suggest(key[len(key)-1], known); s != "" {
 				e.Hint = append(e.Hint, fmt.Sprintf("did you mean %q?", s))
 			}
@@ -146,15 +149,13 @@ func parse(src Source, data []byte) (*document, error) {
 
 // goTypeMessage is compiled on first use: package initialisation is on
 // maestro-run's start-up path, and this is needed only for a bad file.
-var goTypeMessage = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`cannot decode TOML (\w+) into .* of type (\S+)`)
-})
+var goTypeMessage = lazy.Regexp{Expr: `cannot decode TOML (\w+) into .* of type (\S+)`}
 
 // decodeMessage rewrites go-toml's messages so they speak of TOML, never of
 // Go types.
 func decodeMessage(msg string) string {
 	msg = strings.TrimPrefix(msg, "toml: ")
-	if m := goTypeMessage().FindStringSubmatch(msg); m != nil {
+	if m := goTypeMessage.Get().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("a %s is not allowed here: expected %s", strings.ToLower(m[1]), tomlTypeName(m[2]))
 	}
 	if strings.Contains(msg, "out of range") || strings.Contains(msg, "overflow") {

@@ -5,12 +5,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/maestro-recovery/maestro/hooks"
+	"github.com/maestro-recovery/maestro/internal/lazy"
 )
 
 // leftovers gathers what a maestro that was killed left behind: the
@@ -27,7 +26,7 @@ type leftovers struct {
 // tempName is the name state.WriteAtomic gives its temporary file. Compiled
 // on first use: maestro links this package, so a package-level regexp would
 // be compiled at every start of maestro-run and of every hook.
-var tempName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\..+\.[0-9a-z]+\.tmp$`) })
+var tempName = lazy.Regexp{Expr: `^\..+\.[0-9a-z]+\.tmp$`}
 
 func old(path string, now time.Time, age time.Duration) bool {
 	info, err := os.Lstat(path)
@@ -50,7 +49,7 @@ func (l *leftovers) walk(dir string, now time.Time) (links []string) {
 		case d.Type()&fs.ModeSymlink != 0:
 			links = append(links, path)
 		case d.IsDir():
-		case tempName().MatchString(name) && old(path, now, staleAfter):
+		case tempName.Get().MatchString(name) && old(path, now, staleAfter):
 			l.files = append(l.files, path)
 		case strings.HasPrefix(name, "index-") && filepath.Base(filepath.Dir(path)) == "tmp" && old(path, now, time.Hour):
 			// A snapshot's copy of the index; the next snapshot removes
@@ -84,7 +83,7 @@ func (l *leftovers) hooks(dir string, now time.Time) {
 	}
 	for _, e := range entries {
 		for _, name := range hooks.Names {
-			if strings.HasPrefix(e.Name(), "."+name+".") && tempName().MatchString(e.Name()) && old(filepath.Join(dir, e.Name()), now, staleAfter) {
+			if strings.HasPrefix(e.Name(), "."+name+".") && tempName.Get().MatchString(e.Name()) && old(filepath.Join(dir, e.Name()), now, staleAfter) {
 				l.files = append(l.files, filepath.Join(dir, e.Name()))
 			}
 		}

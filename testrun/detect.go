@@ -3,7 +3,8 @@ package testrun
 import (
 	"path/filepath"
 	"strings"
-	"sync"
+
+	"github.com/maestro-recovery/maestro/internal/lazy"
 )
 
 // Detect recognises a test command: a test runner, directly or behind one
@@ -125,7 +126,7 @@ type wrapper struct {
 // words and the command: poetry -C dir run pytest is not recognised. npm
 // test, make test and scripts are not test commands: what they run is not
 // on the command line.
-var wrappers = sync.OnceValue(func() map[string]wrapper {
+var wrappers = lazy.Value[map[string]wrapper]{New: func() map[string]wrapper {
 	return map[string]wrapper{
 		"env":     {valueOpts: []string{"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}, assignsEnv: true},
 		"nice":    {valueOpts: []string{"-n", "--adjustment"}},
@@ -143,14 +144,14 @@ var wrappers = sync.OnceValue(func() map[string]wrapper {
 		"pnpm":    {words: []string{"exec"}, valueOpts: []string{"-C", "--dir", "--filter", "-F"}},
 		"yarn":    {words: []string{"exec"}, valueOpts: []string{"--cwd"}},
 	}
-})
+}}
 
 // skipWrappers returns the index of the program the wrappers at the start
 // of args run. Wrappers may nest: uv run env X=1 pytest.
 func skipWrappers(args []string) int {
 	i := 0
 	for i < len(args) {
-		w, ok := wrappers()[programName(args[i])]
+		w, ok := wrappers.Get()[programName(args[i])]
 		if !ok {
 			return i
 		}

@@ -5,7 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/maestro-recovery/maestro/internal/lazy"
 )
 
 // goRunner reads go test's output, plain, -v or -json, and reruns failed
@@ -28,7 +29,7 @@ const goMaxAncestors = 4 * MaxKept
 // next argument (go help testflag, go help build; Go 1.26). A flag missing
 // here would make go test's parsing and ours disagree on what a package
 // argument is.
-var goValueFlags = sync.OnceValue(func() map[string]bool {
+var goValueFlags = lazy.Value[map[string]bool]{New: func() map[string]bool {
 	return map[string]bool{
 		"run": true, "skip": true, "bench": true, "benchtime": true, "count": true,
 		"covermode": true, "coverpkg": true, "coverprofile": true, "cpu": true,
@@ -44,10 +45,10 @@ var goValueFlags = sync.OnceValue(func() map[string]bool {
 		"compiler": true, "pgo": true, "debug-actiongraph": true,
 		"debug-runtime-trace": true, "debug-trace": true,
 	}
-})
+}}
 
 // goBoolFlags are the go test and build flags that take no separate value.
-var goBoolFlags = sync.OnceValue(func() map[string]bool {
+var goBoolFlags = lazy.Value[map[string]bool]{New: func() map[string]bool {
 	return map[string]bool{
 		"v": true, "short": true, "failfast": true, "json": true, "benchmem": true,
 		"cover": true, "fullpath": true, "artifacts": true, "a": true, "n": true,
@@ -55,7 +56,7 @@ var goBoolFlags = sync.OnceValue(func() map[string]bool {
 		"buildvcs": true, "linkshared": true, "modcacherw": true, "trimpath": true,
 		"c": true, "i": true,
 	}
-})
+}}
 
 // goArgs is what go test makes of the user's own arguments, read the way
 // cmd/go/internal/test/testflag.go reads them: package arguments are the
@@ -108,7 +109,7 @@ func readGoArgs(own []string) goArgs {
 		}
 		name = strings.TrimPrefix(name, "test.")
 		switch {
-		case goValueFlags()[name]:
+		case goValueFlags.Get()[name]:
 			start := i
 			if !hasValue {
 				if i+1 >= len(own) {
@@ -128,7 +129,7 @@ func readGoArgs(own []string) goArgs {
 					g.leadC = i + 1
 				}
 			}
-		case goBoolFlags()[name]:
+		case goBoolFlags.Get()[name]:
 			off := hasValue && (value == "false" || value == "0" || value == "f" || value == "F" || value == "FALSE" || value == "False")
 			switch name {
 			case "v":

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/maestro-recovery/maestro/internal/lazy"
 )
 
 // Jest and vitest name a test by its file and its full name: the titles of
@@ -93,8 +95,8 @@ func summaryCount(rest string) int {
 // jestTime and vitestTime are the durations after a test's title: "✓
 // adds (26 ms)", "✓ math > adds 1ms".
 var (
-	jestTime   = lazyRegexp(` \([0-9]+(?:\.[0-9]+)? m?s\)$`)
-	vitestTime = lazyRegexp(` [0-9]+(?:\.[0-9]+)?m?s$`)
+	jestTime   = lazy.Regexp{Expr: ` \([0-9]+(?:\.[0-9]+)? m?s\)$`}
+	vitestTime = lazy.Regexp{Expr: ` [0-9]+(?:\.[0-9]+)?m?s$`}
 )
 
 // jestRunner reads jest's output (on stderr): "FAIL ./math.test.js", then a
@@ -143,7 +145,7 @@ func (p *jestParser) Line(stream int, b []byte) {
 	// In colour, " FAIL " is a label of its own: " FAIL  ./a.test.js".
 	if head := strings.TrimPrefix(line, " "); strings.HasPrefix(head, "FAIL ") || strings.HasPrefix(head, "PASS ") {
 		// PASS ./a.test.js (5.2 s): the time of a slow file.
-		p.file = jestTime().ReplaceAllString(strings.TrimPrefix(strings.TrimSpace(head[5:]), "./"), "")
+		p.file = jestTime.Get().ReplaceAllString(strings.TrimPrefix(strings.TrimSpace(head[5:]), "./"), "")
 		p.file = cut(p.file, 1024)
 		p.tree, p.titles = true, p.titles[:0]
 		if head[0] == 'F' {
@@ -190,7 +192,7 @@ func (p *jestParser) Line(stream int, b []byte) {
 	for _, mark := range []string{"✓ ", "✕ ", "○ ", "✎ "} {
 		if title, ok := strings.CutPrefix(trimmed, mark); ok {
 			if mark == "✓ " || mark == "✕ " {
-				title = jestTime().ReplaceAllString(title, "")
+				title = jestTime.Get().ReplaceAllString(title, "")
 			}
 			id := strings.Join(append(p.titles[:min(level, len(p.titles)):min(level, len(p.titles))], title), " › ")
 			switch mark {
@@ -302,7 +304,7 @@ type vitestParser struct {
 }
 
 // vitestHeader: a file's line, " ❯ math.test.js (5 tests | 3 failed) 11ms".
-var vitestHeader = lazyRegexp(`^[✓❯×↓] (.+?) \([0-9]+ tests?(?: \| [^)]*)?\)(?: [0-9.]+m?s)?$`)
+var vitestHeader = lazy.Regexp{Expr: `^[✓❯×↓] (.+?) \([0-9]+ tests?(?: \| [^)]*)?\)(?: [0-9.]+m?s)?$`}
 
 func (p *vitestParser) Line(stream int, b []byte) {
 	if len(b) > MaxLine {
@@ -351,7 +353,7 @@ func (p *vitestParser) Line(stream int, b []byte) {
 	case strings.HasPrefix(trimmed, "Test Files  "):
 		return
 	case indent <= 1:
-		if m := vitestHeader().FindStringSubmatch(trimmed); m != nil {
+		if m := vitestHeader.Get().FindStringSubmatch(trimmed); m != nil {
 			p.file = cut(m[1], 1024)
 			return
 		}
@@ -361,7 +363,7 @@ func (p *vitestParser) Line(stream int, b []byte) {
 		if !ok {
 			continue
 		}
-		rest = vitestTime().ReplaceAllString(rest, "")
+		rest = vitestTime.Get().ReplaceAllString(rest, "")
 		file := p.file
 		if indent <= 1 { // the verbose reporter names the file
 			f, id, ok := strings.Cut(rest, " > ")

@@ -5,7 +5,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+
+	"github.com/maestro-recovery/maestro/internal/lazy"
 )
 
 // pytest names a test by its node id, path::Class::test[param], the path
@@ -92,7 +93,7 @@ var pytestFlags = []string{
 
 // Options that make a narrowed rerun meaningless: the command does not run
 // the tests (it lists them, or its fixtures), or it is interactive.
-var pytestWhole = sync.OnceValue(func() map[string]string {
+var pytestWhole = lazy.Value[map[string]string]{New: func() map[string]string {
 	return map[string]string{
 		"--co":                "the command only collects the tests (--co)",
 		"--collect-only":      "the command only collects the tests (--collect-only)",
@@ -111,7 +112,7 @@ var pytestWhole = sync.OnceValue(func() map[string]string {
 		"--version":           "the command shows pytest's version",
 		"-V":                  "the command shows pytest's version",
 	}
-})
+}}
 
 // pytestArg is one argument of a pytest command line, as pytest reads it.
 type pytestArg struct {
@@ -148,7 +149,7 @@ func pytestArgs(args []string) ([]pytestArg, string) {
 					arg.value, arg.next = args[i+1], true
 					i++
 				}
-			} else if !eq && !contains(pytestValueOpts, name) && !contains(pytestFlags, name) && pytestWhole()[name] == "" && i+1 < len(args) && ambiguous(args[i+1]) {
+			} else if !eq && !contains(pytestValueOpts, name) && !contains(pytestFlags, name) && pytestWhole.Get()[name] == "" && i+1 < len(args) && ambiguous(args[i+1]) {
 				return nil, fmt.Sprintf("cannot tell whether %s is a test path or the value of %s", strconv.QuoteToGraphic(cut(args[i+1], 80)), strconv.QuoteToGraphic(cut(name, 80)))
 			}
 			out = append(out, arg)
@@ -170,7 +171,7 @@ func pytestArgs(args []string) ([]pytestArg, string) {
 				}
 				arg.flags += a[j : j+1]
 			}
-			if arg.name == "" && len(arg.flags) == 1 && i+1 < len(args) && pytestWhole()["-"+arg.flags] == "" && !strings.ContainsAny(arg.flags, "xvqslhVf") && ambiguous(args[i+1]) {
+			if arg.name == "" && len(arg.flags) == 1 && i+1 < len(args) && pytestWhole.Get()["-"+arg.flags] == "" && !strings.ContainsAny(arg.flags, "xvqslhVf") && ambiguous(args[i+1]) {
 				return nil, fmt.Sprintf("cannot tell whether %s is a test path or the value of %s", strconv.QuoteToGraphic(cut(args[i+1], 80)), strconv.QuoteToGraphic(a))
 			}
 			out = append(out, arg)
@@ -206,11 +207,11 @@ func (pytestRunner) rerun(c *Command, tests []Test) ([][]string, string) {
 		}
 		if a.name == "" || !strings.HasPrefix(a.name, "--") {
 			for _, f := range a.flags {
-				if w := pytestWhole()["-"+string(f)]; w != "" {
+				if w := pytestWhole.Get()["-"+string(f)]; w != "" {
 					return nil, w
 				}
 			}
-		} else if w := pytestWhole()[a.name]; w != "" {
+		} else if w := pytestWhole.Get()[a.name]; w != "" {
 			return nil, w
 		}
 		if a.name == "-r" {
@@ -318,15 +319,15 @@ type pytestParser struct {
 var (
 	// === 7 failed, 5 passed, 2 errors in 0.05s ===, 1 failed in 0.03s
 	// (-q), no tests ran in 0.01s, ... in 75.12s (0:01:15).
-	pytestSummary = lazyRegexp(`^(?:=+ )?((?:\d+ [a-z]+(?:, )?)+|no tests ran) in [0-9.]+s(?: \([0-9:]+\))?(?: =+)?$`)
+	pytestSummary = lazy.Regexp{Expr: `^(?:=+ )?((?:\d+ [a-z]+(?:, )?)+|no tests ran) in [0-9.]+s(?: \([0-9:]+\))?(?: =+)?$`}
 	// tests/test_a.py .F.  [ 50%], ..F [100%] (-q), or the console style count
-	pytestProgress = lazyRegexp(`^(?:\S.*? )?[.FEsxXR]+ *\[ *\d+(?:%|/\d+)\]$`)
+	pytestProgress = lazy.Regexp{Expr: `^(?:\S.*? )?[.FEsxXR]+ *\[ *\d+(?:%|/\d+)\]$`}
 	// "id STATUS [ 10%]" (-v); the percentage is missing past the edge of a
 	// line that -s output took.
-	pytestVerbose = lazyRegexp(`^(\S+::.*?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS|RERUN)(?: \(.*\))? *(?:\[ *\d+(?:%|/\d+)\])?$`)
+	pytestVerbose = lazy.Regexp{Expr: `^(\S+::.*?) (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS|RERUN)(?: \(.*\))? *(?:\[ *\d+(?:%|/\d+)\])?$`}
 	// [gw0] [ 10%] STATUS id (pytest-xdist -v)
-	pytestXdist = lazyRegexp(`^\[gw\d+\] \[ *\d+(?:%|/\d+)\] (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS|RERUN) (.+)$`)
-	pytestStop  = lazyRegexp(`^stopping after (\d+) failures?$`)
+	pytestXdist = lazy.Regexp{Expr: `^\[gw\d+\] \[ *\d+(?:%|/\d+)\] (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS|RERUN) (.+)$`}
+	pytestStop  = lazy.Regexp{Expr: `^stopping after (\d+) failures?$`}
 )
 
 func (p *pytestParser) Line(stream int, b []byte) {
@@ -359,7 +360,7 @@ func (p *pytestParser) Line(stream int, b []byte) {
 	case strings.HasPrefix(line, "PASSED ") || strings.HasPrefix(line, "XFAIL ") || strings.HasPrefix(line, "XPASS "):
 		_, rest, _ := strings.Cut(line, " ")
 		p.pass(rest)
-	case strings.Contains(line, " in ") && pytestSummary().MatchString(line):
+	case strings.Contains(line, " in ") && pytestSummary.Get().MatchString(line):
 		p.ended = true
 		p.count = 0
 		for _, part := range strings.Split(strings.Trim(line, "= "), ", ") {
@@ -391,16 +392,16 @@ func (p *pytestParser) Line(stream int, b []byte) {
 	default:
 		// Cheap tests first: most lines are tracebacks and test output.
 		if strings.HasPrefix(line, "[gw") {
-			if m := pytestXdist().FindStringSubmatch(line); m != nil {
+			if m := pytestXdist.Get().FindStringSubmatch(line); m != nil {
 				p.started = true
 				p.status(m[1], m[2])
 			}
 		} else if strings.Contains(line, "::") {
-			if m := pytestVerbose().FindStringSubmatch(line); m != nil {
+			if m := pytestVerbose.Get().FindStringSubmatch(line); m != nil {
 				p.started = true
 				p.status(m[2], m[1])
 			}
-		} else if strings.HasSuffix(line, "]") && pytestProgress().MatchString(line) || strings.Trim(line, ".FEsxXR") == "" {
+		} else if strings.HasSuffix(line, "]") && pytestProgress.Get().MatchString(line) || strings.Trim(line, ".FEsxXR") == "" {
 			// A line of progress, or the start of one a crash cut short.
 			p.started = true
 		}
@@ -421,8 +422,8 @@ func (p *pytestParser) interrupted(what string) {
 		if p.collection == "" {
 			p.collection = "tests could not be collected"
 		}
-	case pytestStop().MatchString(what):
-		n := pytestStop().FindStringSubmatch(what)[1]
+	case pytestStop.Get().MatchString(what):
+		n := pytestStop.Get().FindStringSubmatch(what)[1]
 		if n == "1" {
 			p.stopped = "pytest stopped at the first failure (-x)"
 		} else {

@@ -8,13 +8,13 @@
 // lines are bounded, the tests kept are bounded, and a name becomes an
 // argument of the rerun only quoted for the runner's own pattern syntax,
 // never as an option.
+//
+// The package is linked into every maestro, whose start-up must not pay for
+// a test runner's tables and patterns: they are lazy values, built on first
+// use.
 package testrun
 
-import (
-	"regexp"
-	"strings"
-	"sync"
-)
+import "strings"
 
 // Runners, as reports name them.
 const (
@@ -149,12 +149,6 @@ func (c *Command) Rerun(tests []Test) (cmds [][]string, why string) {
 
 // String is the command as a person reads it.
 func (c *Command) String() string { return strings.Join(c.Args, " ") }
-
-// lazyRegexp compiles expr on first use: the package is linked into every
-// maestro, whose start-up must not pay for a test runner's patterns.
-func lazyRegexp(expr string) func() *regexp.Regexp {
-	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
-}
 
 // Own returns a copy of the runner's own arguments, Args[From:].
 func (c *Command) Own() []string { return append([]string(nil), c.Args[c.From:]...) }

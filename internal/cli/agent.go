@@ -15,12 +15,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
-// agentSubcommands add subcommands to `maestro agent` besides install,
-// uninstall and status: agent_hook.go appends the hidden `hook` (the
-// command the agents run) from an init function, so that each file owns
-// its command.
-var agentSubcommands []func(*env) *ucli.Command
-
 func (e *env) agentCommands() []*ucli.Command {
 	agentFlag := &ucli.StringSliceFlag{Name: "agent", Usage: "the agent to wire, by `NAME`: " + strings.Join(agent.Names(), ", ") + " (repeat it; default: every agent whose folder or configuration is here)"}
 	scopeFlag := &ucli.StringFlag{Name: "scope", Value: string(agent.ScopeProject), Usage: "which files, by `SCOPE`: project (the repository's, shared with it) or user (your home folder's, for every project)"}
@@ -60,9 +54,8 @@ Without --agent, every agent.`,
 			Action:       e.agentStatus,
 		},
 	}
-	for _, add := range agentSubcommands {
-		subs = append(subs, add(e))
-	}
+	// The hidden `hook`, the command the agents run, is in agent_hook.go.
+	subs = append(subs, e.agentHookCommand())
 	return []*ucli.Command{{
 		Name:         "agent",
 		Usage:        "wire maestro into coding agents (Claude Code, Codex CLI, Gemini CLI, Cursor): hooks and MCP server",

@@ -13,22 +13,23 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
-func init() {
-	agentSubcommands = append(agentSubcommands, func(e *env) *ucli.Command {
-		return &ucli.Command{
-			Name:            "hook",
-			Usage:           "what coding agents run on their hook events (maestro agent install registers it)",
-			UsageText:       "maestro agent hook AGENT EVENT < event.json",
-			Hidden:          true,
-			SkipFlagParsing: true,
-			Action: func(c *ucli.Context) error {
-				if code := AgentHook(c.Args().Slice(), e.defaultCatalog); code != 0 {
-					return &Status{Code: code}
-				}
-				return nil
-			},
-		}
-	})
+// agentHookCommand is `maestro agent hook`, hidden: the agents run it, not
+// people. agentCommands calls it: an init function registering it would run
+// at every start of maestro.
+func (e *env) agentHookCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:            "hook",
+		Usage:           "what coding agents run on their hook events (maestro agent install registers it)",
+		UsageText:       "maestro agent hook AGENT EVENT < event.json",
+		Hidden:          true,
+		SkipFlagParsing: true,
+		Action: func(c *ucli.Context) error {
+			if code := AgentHook(c.Args().Slice(), e.defaultCatalog); code != 0 {
+				return &Status{Code: code}
+			}
+			return nil
+		},
+	}
 }
 
 // AgentHook is `maestro agent hook AGENT EVENT`, the command the agents

@@ -11,6 +11,7 @@ import (
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/escalate"
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	"github.com/maestro-recovery/maestro/internal/state"
 	sessionlog "github.com/maestro-recovery/maestro/session"
 	ucli "github.com/urfave/cli/v2"
@@ -104,31 +105,37 @@ const (
 )
 
 // argIDs are the ids each command takes as its first argument, by the
-// command's path; questions takes any number.
-var argIDs = map[string]idKind{
-	"show":           checkpointIDs,
-	"diff":           checkpointIDs,
-	"answer":         questionIDs,
-	"questions":      questionIDs,
-	"session show":   sessionIDs,
-	"session switch": sessionIDs,
-}
+// command's path; questions takes any number. Built on first use, as is
+// flagIDs: a map literal is built at every start of maestro, and only
+// completion reads these.
+var argIDs = lazy.Value[map[string]idKind]{New: func() map[string]idKind {
+	return map[string]idKind{
+		"show":           checkpointIDs,
+		"diff":           checkpointIDs,
+		"answer":         questionIDs,
+		"questions":      questionIDs,
+		"session show":   sessionIDs,
+		"session switch": sessionIDs,
+	}
+}}
 
 // flagIDs are the ids a flag takes, by "PATH --NAME" or, for every
 // command, "--NAME".
-var flagIDs = map[string]idKind{
-	"--checkpoint-id": checkpointIDs,
-	"--session-id":    sessionIDs,
-	"ask --wait":      questionIDs,
-	"undo --to":       operationIDs,
-}
+var flagIDs = lazy.Value[map[string]idKind]{New: func() map[string]idKind {
+	return map[string]idKind{
+		"--checkpoint-id": checkpointIDs,
+		"--session-id":    sessionIDs,
+		"ask --wait":      questionIDs,
+		"undo --to":       operationIDs,
+	}
+}}
 
 func flagKind(path, a string) idKind {
 	name, _, _ := strings.Cut(flagName(a), "=")
-	if k, ok := flagIDs[path+" --"+name]; ok {
+	if k, ok := flagIDs.Get()[path+" --"+name]; ok {
 		return k
 	}
-	return flagIDs["--"+name]
+	return flagIDs.Get()["--"+name]
 }
 
 // complete returns the candidates for the last of words.
@@ -178,7 +185,7 @@ func complete(cmds []*ucli.Command, words []string, src idSource) []string {
 		return filter(commandNames(cmds), cur)
 	}
 	p := strings.Join(path, " ")
-	if kind := argIDs[p]; kind != noIDs && (len(args) == 0 || p == "questions") {
+	if kind := argIDs.Get()[p]; kind != noIDs && (len(args) == 0 || p == "questions") {
 		var out []string
 		for _, id := range filter(idsOf(src, kind, session), cur) {
 			if !slices.Contains(args, id) {

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -96,7 +95,7 @@ type manPage struct{ name, roff string }
 // 'git maestro --help'), maestro-run.1 and maestro-COMMAND.1 for each
 // visible command.
 func manPages(app *ucli.App) []manPage {
-	version, _ := version()
+	version, _ := version(false)
 	var cmds []*ucli.Command
 	for _, cmd := range app.VisibleCommands() {
 		if cmd.Name != "help" {
@@ -137,7 +136,7 @@ func manPages(app *ucli.App) []manPage {
 			}
 		}
 		b.WriteString(".PP\nEach command has a page of its own: \\fBmaestro\\-\\fICOMMAND\\fR(1).\n")
-		exitStatus(&b, otherExitCodes, "maestro run has its own: see \\fBmaestro\\-run\\fR(1).")
+		exitStatus(&b, otherExitCodes(), "maestro run has its own: see \\fBmaestro\\-run\\fR(1).")
 		b.WriteString(seeAlso(name))
 		return manPage{name, b.String()}
 	}
@@ -167,9 +166,9 @@ func manPages(app *ucli.App) []manPage {
 		}
 		switch cmd.Name {
 		case "run":
-			exitStatus(&b, runExitCodes, "")
+			exitStatus(&b, runExitCodes(), "")
 		default:
-			exitStatus(&b, otherExitCodes, "")
+			exitStatus(&b, otherExitCodes(), "")
 		}
 		b.WriteString(seeAlso(name))
 		return manPage{name, b.String()}
@@ -240,7 +239,7 @@ func paragraphs(b *strings.Builder, text string) {
 }
 
 // placeholder is compiled on first use, not at every start of maestro.
-var placeholder = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("`([^`]*)`") })
+var placeholder = lazy.Regexp{Expr: "`([^`]*)`"}
 
 func options(b *strings.Builder, heading string, flags []ucli.Flag) {
 	docs := flagDocs(flags)
@@ -289,14 +288,14 @@ func flagDocs(flags []ucli.Flag) []flagDoc {
 		doc := flagDoc{Usage: d.GetUsage(), Default: d.GetDefaultText()}
 		if d.TakesValue() {
 			doc.Value = "VALUE"
-			if m := placeholder().FindStringSubmatch(doc.Usage); m != nil {
+			if m := placeholder.Get().FindStringSubmatch(doc.Usage); m != nil {
 				doc.Value = m[1]
 			}
 		} else if doc.Default == "false" {
 			doc.Default = "" // a switch is off unless given: saying so is noise
 		}
-		doc.Usage = placeholder().ReplaceAllString(doc.Usage, "$1")
-		if m := usageDefault().FindStringSubmatchIndex(doc.Usage); m != nil && doc.Default == "" {
+		doc.Usage = placeholder.Get().ReplaceAllString(doc.Usage, "$1")
+		if m := usageDefault.Get().FindStringSubmatchIndex(doc.Usage); m != nil && doc.Default == "" {
 			doc.Default = doc.Usage[m[2]:m[3]]
 			doc.Usage = doc.Usage[:m[0]]
 		}

@@ -49,7 +49,7 @@ func (e *env) mcp(c *ucli.Context) error {
 		fmt.Fprintln(os.Stderr, "maestro: maestro mcp speaks the Model Context Protocol on stdin and stdout, for an agent to start")
 		fmt.Fprintln(os.Stderr, "maestro: hint: 'maestro agent install' registers it; Ctrl-D ends it")
 	}
-	v, _ := version()
+	v, _ := version(false)
 	args := []string{"maestro-mcp", "--maestro-version", v}
 	if c.IsSet("session-id") {
 		args = append(args, "--session-id", c.String("session-id"))

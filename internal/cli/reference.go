@@ -2,10 +2,9 @@ package cli
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -27,9 +26,7 @@ import (
 // usageDefault is a usage line's closing "(default X)", with one level of
 // parentheses allowed inside. Compiled on first use (only the man pages and
 // the reference need it), not at every start of maestro.
-var usageDefault = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\s*\(default:? ((?:[^()]|\([^()]*\))*)\)$`)
-})
+var usageDefault = lazy.Regexp{Expr: `\s*\(default:? ((?:[^()]|\([^()]*\))*)\)$`}
 
 // ReferenceTable is the Markdown of one generated table: kind and args are
 // the marker's words. links maps a command's path ("session start") to
@@ -54,9 +51,9 @@ func generated(app *ucli.App, kind string, args []string, links map[string]strin
 	case "exit-codes":
 		switch strings.Join(args, " ") {
 		case "run":
-			return exitTable(runExitCodes), nil
+			return exitTable(runExitCodes()), nil
 		case "":
-			return exitTable(otherExitCodes), nil
+			return exitTable(otherExitCodes()), nil
 		}
 		return "", fmt.Errorf("maestro:exit-codes takes nothing or \"run\", got %q", args)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/maestro-recovery/maestro/checkpoint"
 	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/ids"
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 	sessionlog "github.com/maestro-recovery/maestro/session"
@@ -281,7 +282,7 @@ func (e *env) sessionShow(c *ucli.Context) error {
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 1, ' ', 0)
 	fmt.Fprintf(w, "session:\t%s\n", textsafe.Visible(st.SessionID))
-	fmt.Fprintf(w, "chosen by:\t%s\n", chosenByText[st.ChosenBy])
+	fmt.Fprintf(w, "chosen by:\t%s\n", chosenByText.Get()[st.ChosenBy])
 	if st.Description != "" {
 		fmt.Fprintf(w, "description:\t%s\n", textsafe.Visible(st.Description))
 	}
@@ -315,13 +316,16 @@ func (e *env) sessionShow(c *ucli.Context) error {
 }
 
 // chosenByText says, for session show, which rule chose the session.
-var chosenByText = map[string]string{
-	"argument":           "the argument",
-	sessionlog.ByFlag:    "--session-id",
-	sessionlog.ByEnv:     "$MAESTRO_SESSION_ID",
-	sessionlog.ByCurrent: "the current session (maestro session start/switch)",
-	sessionlog.ByDefault: "default: no --session-id, $MAESTRO_SESSION_ID or current session",
-}
+// Built on first use: a map literal is built at every start of maestro.
+var chosenByText = lazy.Value[map[string]string]{New: func() map[string]string {
+	return map[string]string{
+		"argument":           "the argument",
+		sessionlog.ByFlag:    "--session-id",
+		sessionlog.ByEnv:     "$MAESTRO_SESSION_ID",
+		sessionlog.ByCurrent: "the current session (maestro session start/switch)",
+		sessionlog.ByDefault: "default: no --session-id, $MAESTRO_SESSION_ID or current session",
+	}
+}}
 
 // countsText is "a 2, b 1": counts by name, names in order, shown safe.
 func countsText(m map[string]int) string { return sessionlog.CountsText(m, textsafe.Visible) }

@@ -13,16 +13,20 @@ import (
 // comes from the module version go install recorded, or "devel".
 var Version = ""
 
-func version() (v, commit string) {
+// version returns the version and, when withCommit is set, the commit.
+// The build information is read only when one of them needs it: parsing
+// it is most of what a plain 'maestro version' would otherwise do.
+func version(withCommit bool) (v, commit string) {
 	v = Version
-	info, ok := debug.ReadBuildInfo()
-	if ok {
-		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
-		}
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
+	if v == "" || withCommit {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+				v = info.Main.Version
+			}
+			for _, s := range info.Settings {
+				if s.Key == "vcs.revision" {
+					commit = s.Value
+				}
 			}
 		}
 	}
@@ -42,8 +46,9 @@ func versionCommand() *ucli.Command {
 			return usageError(ExitUsage, "version", flagError(err))
 		},
 		Action: func(c *ucli.Context) error {
-			v, commit := version()
-			if c.Bool("json") {
+			asJSON := c.Bool("json")
+			v, commit := version(asJSON)
+			if asJSON {
 				return writeJSON(os.Stdout, map[string]string{"version": v, "commit": commit, "go_version": runtime.Version()})
 			}
 			fmt.Printf("maestro %s (%s)\n", v, runtime.Version())

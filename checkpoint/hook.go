@@ -11,9 +11,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/maestro-recovery/maestro/internal/git"
+	"github.com/maestro-recovery/maestro/internal/jsonenc"
 	"github.com/maestro-recovery/maestro/internal/state"
 )
 
@@ -219,7 +219,7 @@ func hookRecordJSON(st stored) ([]byte, error) {
 	}
 	b := make([]byte, 0, 512)
 	str := func(name, v string) {
-		b = appendJSONString(append(append(append(b, ',', '"'), name...), '"', ':'), v)
+		b = jsonenc.String(append(append(append(b, ',', '"'), name...), '"', ':'), v)
 	}
 	raw := func(name, v string) {
 		b = append(append(append(append(b, ',', '"'), name...), '"', ':'), v...)
@@ -256,56 +256,6 @@ func hookRecordJSON(st stored) ([]byte, error) {
 		str("default_type", st.DefaultType)
 	}
 	return append(b, '}'), nil
-}
-
-// appendJSONString appends s as encoding/json writes a string: HTML
-// characters and U+2028, U+2029 escaped, invalid UTF-8 as U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			if r == utf8.RuneError {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(append(b, s[start:]...), '"')
 }
 
 // StartHookOffset is ResetHookOffset for an install: unless the hooks have

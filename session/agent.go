@@ -1,9 +1,5 @@
 package session
 
-import (
-	"strconv"
-)
-
 // Entry kinds written by the coding agents' hooks (maestro agent hook).
 const (
 	KindAgentSession = "agent_session" // the agent's session began, or resumed
@@ -76,31 +72,31 @@ func (a *Agent) clipped(limit int) *Agent {
 // Entry is (encode.go): the agents' hooks log on every prompt.
 func (a Agent) MarshalJSON() ([]byte, error) {
 	w := objectWriter{b: make([]byte, 0, 256)}
-	w.field("agent", a.Agent)
-	w.field("agent_session_id", a.AgentSessionID)
-	w.field("event", a.Event)
+	w.str("agent", a.Agent)
+	w.str("agent_session_id", a.AgentSessionID)
+	w.str("event", a.Event)
 	for _, f := range []struct{ name, value string }{{"command", a.Command}, {"checkpoint_id", a.CheckpointID}, {"pattern", a.Pattern}} {
 		if f.value != "" {
-			w.field(f.name, f.value)
+			w.str(f.name, f.value)
 		}
 	}
 	if a.Blocked {
 		w.raw("blocked", []byte("true"))
 	}
 	if a.FailureType != "" {
-		w.field("failure_type", a.FailureType)
+		w.str("failure_type", a.FailureType)
 	}
 	if a.Line != "" {
-		w.field("line", a.Line)
+		w.str("line", a.Line)
 	}
 	if a.ExitCode != nil {
-		w.raw("exit_code", strconv.AppendInt(nil, int64(*a.ExitCode), 10))
+		w.int("exit_code", *a.ExitCode)
 	}
 	if a.InARow != 0 {
-		w.raw("in_a_row", strconv.AppendInt(nil, int64(a.InARow), 10))
+		w.int("in_a_row", a.InARow)
 	}
 	if a.Skipped != "" {
-		w.field("skipped", a.Skipped)
+		w.str("skipped", a.Skipped)
 	}
 	return w.close()
 }

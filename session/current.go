@@ -52,17 +52,34 @@ func ChooseIn(workDir, flag string, given bool, getenv func(string) string) (Cho
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	dir := ""
+	if !given && getenv("MAESTRO_SESSION_ID") == "" {
+		// Only the current session needs the state directory; where there
+		// is none, there is no current session either.
+		if d, err := state.Dir(workDir, getenv); err == nil {
+			dir = d
+		}
+	}
+	return ChooseAt(dir, flag, given, getenv)
+}
+
+// ChooseAt is Choose for a caller that has found the state directory
+// already ("" when there is none): maestro run finds it once, and logs the
+// run where it chose the session.
+func ChooseAt(stateDir, flag string, given bool, getenv func(string) string) (Choice, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	if given {
 		return Choice{flag, ByFlag}, nil
 	}
 	if s := getenv("MAESTRO_SESSION_ID"); s != "" {
 		return Choice{s, ByEnv}, nil
 	}
-	dir, err := state.Dir(workDir, getenv)
-	if err != nil {
-		return Choice{Default, ByDefault}, nil // no state anywhere: no current session either
+	if stateDir == "" {
+		return Choice{Default, ByDefault}, nil
 	}
-	id, err := Current(dir)
+	id, err := Current(stateDir)
 	if err != nil {
 		return Choice{Default, ByDefault}, err
 	}

@@ -3,34 +3,36 @@ package session
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/maestro-recovery/maestro/internal/jsonenc"
 )
 
 // encoding/json builds an encoder for a struct type by reflection the first
 // time it meets it, and maestro-run is a new process every time: for Entry
 // and Run that cost about 0.3 ms of every run's start-up budget, more than
 // the rest of logging the run. So the two are written by hand, field by
-// field, in the order and with the names of their tags; what they hold
-// (strings, numbers, slices, the recovery results and questions a failed
-// run or maestro ask brings) is still json's to encode.
+// field, in the order and with the names of their tags, their strings,
+// numbers and lists with jsonenc; only what a failed run or maestro ask
+// brings (recovery results, questions, tests) is still json's to encode.
 // TestEncodingMatchesTags checks the bytes are those reflection gives.
 
 // MarshalJSON writes e as its struct tags say.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	w := objectWriter{b: make([]byte, 0, 256)}
-	w.field("time", e.Time.Format(time.RFC3339Nano))
-	w.field("session_id", e.SessionID)
-	w.field("type", e.Type)
+	w.str("time", e.Time.Format(time.RFC3339Nano))
+	w.str("session_id", e.SessionID)
+	w.str("type", e.Type)
 	if e.Description != "" {
-		w.field("description", e.Description)
+		w.str("description", e.Description)
 	}
 	if e.Run != nil {
-		w.field("run", e.Run)
+		w.object("run", e.Run.MarshalJSON)
 	}
 	if e.Human != nil {
 		w.field("human", e.Human)
 	}
 	if e.Agent != nil {
-		w.field("agent", e.Agent)
+		w.object("agent", e.Agent.MarshalJSON)
 	}
 	if e.Truncated {
 		w.raw("truncated", []byte("true"))
@@ -41,12 +43,16 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 // MarshalJSON writes r as its struct tags say.
 func (r Run) MarshalJSON() ([]byte, error) {
 	w := objectWriter{b: make([]byte, 0, 256)}
-	w.field("command", r.Command)
-	w.field("exit_code", r.ExitCode)
-	w.field("outcome", r.Outcome)
-	w.field("attempts_made", r.AttemptsMade)
-	w.field("failures", r.Failures)
-	w.field("total_time_seconds", r.TotalTimeSeconds)
+	w.raw("command", jsonenc.Strings(nil, r.Command))
+	w.int("exit_code", r.ExitCode)
+	w.str("outcome", r.Outcome)
+	w.int("attempts_made", r.AttemptsMade)
+	w.raw("failures", jsonenc.Counts(nil, r.Failures))
+	if f, ok := jsonenc.Float(nil, r.TotalTimeSeconds); ok {
+		w.raw("total_time_seconds", f)
+	} else {
+		w.field("total_time_seconds", r.TotalTimeSeconds) // json's error
+	}
 	if r.Recovery == nil {
 		w.raw("recovery", []byte("null"))
 	} else if len(r.Recovery) == 0 {
@@ -55,25 +61,25 @@ func (r Run) MarshalJSON() ([]byte, error) {
 		w.field("recovery", r.Recovery)
 	}
 	if r.FailureType != "" {
-		w.field("failure_type", r.FailureType)
+		w.str("failure_type", r.FailureType)
 	}
 	if r.Line != "" {
-		w.field("line", r.Line)
+		w.str("line", r.Line)
 	}
 	if r.TestRunner != "" {
-		w.field("test_runner", r.TestRunner)
+		w.str("test_runner", r.TestRunner)
 	}
 	if len(r.FailedTests) > 0 {
 		w.field("failed_tests", r.FailedTests)
 	}
 	if r.FailedTestsCount != 0 {
-		w.field("failed_tests_count", r.FailedTestsCount)
+		w.int("failed_tests_count", r.FailedTestsCount)
 	}
 	if len(r.FlakyTests) > 0 {
 		w.field("flaky_tests", r.FlakyTests)
 	}
 	if r.FlakyTestsCount != 0 {
-		w.field("flaky_tests_count", r.FlakyTestsCount)
+		w.int("flaky_tests_count", r.FlakyTestsCount)
 	}
 	return w.close()
 }
@@ -97,6 +103,35 @@ func (w *objectWriter) field(name string, v any) {
 }
 
 func (w *objectWriter) raw(name string, value []byte) {
+	w.name(name)
+	w.b = append(w.b, value...)
+}
+
+// object writes what marshal gives, called directly: json.Marshal would
+// find the same method by reflection, then check its bytes again.
+func (w *objectWriter) object(name string, marshal func() ([]byte, error)) {
+	if w.err != nil {
+		return
+	}
+	data, err := marshal()
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.raw(name, data)
+}
+
+func (w *objectWriter) str(name, value string) {
+	w.name(name)
+	w.b = jsonenc.String(w.b, value)
+}
+
+func (w *objectWriter) int(name string, value int) {
+	w.name(name)
+	w.b = jsonenc.Int(w.b, value)
+}
+
+func (w *objectWriter) name(name string) {
 	if len(w.b) == 0 {
 		w.b = append(w.b, '{')
 	} else {
@@ -105,7 +140,6 @@ func (w *objectWriter) raw(name string, value []byte) {
 	w.b = append(w.b, '"')
 	w.b = append(w.b, name...) // names are the fixed ones above: nothing to escape
 	w.b = append(w.b, '"', ':')
-	w.b = append(w.b, value...)
 }
 
 func (w *objectWriter) close() ([]byte, error) {

@@ -96,13 +96,22 @@ func (l *Log) Append(e Entry) error {
 	}
 	e.Time = e.Time.UTC()
 	e.SessionID = l.ID
-	err := state.Append(l.path(), e)
+	// Written by Entry's own encoder, not through json.Marshal, which
+	// would find it by reflection and then check its bytes once more.
+	appendEntry := func(e Entry) error {
+		line, err := e.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		return state.AppendLine(l.path(), line)
+	}
+	err := appendEntry(e)
 	var tooBig *state.TooBigError
 	for _, limit := range clipLimits {
 		if !errors.As(err, &tooBig) {
 			break
 		}
-		err = state.Append(l.path(), e.clipped(limit))
+		err = appendEntry(e.clipped(limit))
 	}
 	if err == nil {
 		l.rotate()

@@ -154,7 +154,12 @@ func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attem
 		return res
 	}
 	cmd.SysProcAttr = sysProcAttr()
+	armNow := r.armAtStart
+	r.armAtStart = false
 	err = cmd.Start()
+	if armNow {
+		r.signals.more(true)
+	}
 	// The child has its own copies now; holding ours would keep the pipes
 	// open after it exits, and reading would never end.
 	for _, f := range childEnds {

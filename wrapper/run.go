@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/lazy"
 	"github.com/maestro-recovery/maestro/internal/textsafe"
 	"github.com/maestro-recovery/maestro/testrun"
 	"github.com/sethvargo/go-retry"
@@ -72,6 +73,7 @@ type runner struct {
 	opts           Options
 	env            []string
 	signals        *Signals
+	armAtStart     bool // the first command's start catches the other signals (Signals)
 	interrupted    os.Signal
 	out, err       *capture
 	outTTY, errTTY bool
@@ -116,6 +118,7 @@ func Run(opts Options) (*Report, error) {
 		signals = CatchSignals()
 	}
 	r.signals = signals
+	r.armAtStart = signals.late && pdeathsig
 	defer signals.stop()
 	if opts.Interrupted != 0 {
 		r.interrupted = opts.Interrupted
@@ -151,7 +154,10 @@ func (r *runner) run() (*Report, error) {
 		// A signal that came while maestro was getting ready, or in the
 		// moment between two attempts, stops the run before the command
 		// starts again.
-		r.signals.wait()
+		if !r.armAtStart {
+			r.signals.more(true)
+			r.signals.wait()
+		}
 		if r.pendingInterrupt() {
 			rep.StopReason = StopInterrupted
 			break
@@ -382,17 +388,20 @@ func seconds(d time.Duration) float64 {
 
 // SignalName is the conventional name of a signal: SIGINT.
 func SignalName(s syscall.Signal) string {
-	if name, ok := signalNames[s]; ok {
+	if name, ok := signalNames.Get()[s]; ok {
 		return name
 	}
 	return "signal " + strconv.Itoa(int(s))
 }
 
-var signalNames = map[syscall.Signal]string{
-	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT", syscall.SIGILL: "SIGILL",
-	syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE",
-	syscall.SIGKILL: "SIGKILL", syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
-	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM", syscall.SIGCHLD: "SIGCHLD",
-	syscall.SIGCONT: "SIGCONT", syscall.SIGSTOP: "SIGSTOP", syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN",
-	syscall.SIGTTOU: "SIGTTOU", syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ", syscall.SIGSYS: "SIGSYS",
-}
+// signalNames is built on first use, not at every start of maestro.
+var signalNames = lazy.Value[map[syscall.Signal]string]{New: func() map[syscall.Signal]string {
+	return map[syscall.Signal]string{
+		syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT", syscall.SIGILL: "SIGILL",
+		syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT", syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE",
+		syscall.SIGKILL: "SIGKILL", syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
+		syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM", syscall.SIGCHLD: "SIGCHLD",
+		syscall.SIGCONT: "SIGCONT", syscall.SIGSTOP: "SIGSTOP", syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN",
+		syscall.SIGTTOU: "SIGTTOU", syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ", syscall.SIGSYS: "SIGSYS",
+	}
+}}

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -10,13 +11,25 @@ import (
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // Signals catches the signals a run needs. Making the Go runtime catch a
-// signal costs a round trip to its signal thread per signal, about a third
-// of a millisecond for the six here: CatchSignals starts that in the
-// background, so the caller can overlap it with parsing its flags and
-// configuration, and Run waits for it only before starting the command.
+// signal costs round trips to a signal thread it starts for the purpose
+// (os/signal's Notify): about a third of a millisecond of maestro-run's
+// start-up for the four here, on two cores, whatever work it overlaps
+// with. So it happens in the background, in two steps: SIGINT first, at
+// once (the signal a person or a test sends first), then the others.
+// CatchSignals takes both steps at once and Run waits for them before the
+// first command starts. CatchInterrupt leaves the second to Run, which on
+// Linux takes it while the first command starts, when maestro has nothing
+// else to do: a SIGTERM, SIGHUP or SIGQUIT in that moment (well under a
+// millisecond) ends maestro at once, and Pdeathsig ends the command with
+// it. Elsewhere, without Pdeathsig, Run waits for both before starting.
 type Signals struct {
 	c     chan os.Signal
-	ready chan struct{}
+	ready chan struct{} // closed once every signal is caught, or never will be
+	// rest gets true to catch the others, false to catch no more.
+	rest     chan bool
+	restOnce sync.Once
+	// late lets Run start its first command before the others are caught.
+	late bool
 }
 
 // CatchSignals starts catching, in the background, SIGINT, SIGTERM, SIGHUP
@@ -26,7 +39,18 @@ type Signals struct {
 // would undo that. SIGPIPE is left alone: Run writes through descriptors
 // other than 1 and 2, where a closed pipe is an EPIPE error, not death.
 func CatchSignals() *Signals {
-	s := &Signals{c: make(chan os.Signal, 8), ready: make(chan struct{})}
+	s := catch(false)
+	s.CatchAll()
+	return s
+}
+
+// CatchInterrupt starts catching SIGINT, in the background, and leaves the
+// other signals of CatchSignals to Run, which catches them as its first
+// command starts (see Signals), or to CatchAll.
+func CatchInterrupt() *Signals { return catch(true) }
+
+func catch(late bool) *Signals {
+	s := &Signals{c: make(chan os.Signal, 8), ready: make(chan struct{}), rest: make(chan bool, 1), late: late}
 	go func() {
 		defer close(s.ready)
 		var sigs []os.Signal
@@ -35,12 +59,42 @@ func CatchSignals() *Signals {
 				sigs = append(sigs, sig)
 			}
 		}
+		first := 0
+		if len(sigs) > 0 && sigs[0] == syscall.SIGINT {
+			first = 1
+			signal.Notify(s.c, sigs[:first]...)
+		}
+		if !<-s.rest {
+			return
+		}
 		if IsTerminal(os.Stdout) || IsTerminal(os.Stderr) {
 			sigs = append(sigs, syscall.SIGWINCH)
 		}
-		signal.Notify(s.c, sigs...)
+		if len(sigs) > first {
+			signal.Notify(s.c, sigs[first:]...)
+		}
 	}()
 	return s
+}
+
+// CatchAll catches the other signals now, in the background, and makes Run
+// wait for them before its first command: for a run with more at stake
+// than its command (a --report to write, a --checkpoint being made). A
+// nil Signals is left nil: Run then catches them all itself.
+func (s *Signals) CatchAll() {
+	if s == nil {
+		return
+	}
+	s.late = false
+	s.more(true)
+}
+
+// more tells the background catching whether to go on with the other
+// signals; only the first word counts.
+func (s *Signals) more(yes bool) {
+	if s.rest != nil {
+		s.restOnce.Do(func() { s.rest <- yes })
+	}
 }
 
 // SignalsFrom is Signals fed by the caller instead of the process's own
@@ -58,6 +112,7 @@ func (s *Signals) wait() { <-s.ready }
 // stop stops catching, in the background: a process about to exit need not
 // wait for the runtime's round trips.
 func (s *Signals) stop() {
+	s.more(false)
 	go func() {
 		s.wait()
 		signal.Stop(s.c)

@@ -17,6 +17,11 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 }
 
+// pdeathsig says the command dies with maestro, whatever ends maestro: a
+// run may then catch some signals only as its first command starts
+// (Signals).
+const pdeathsig = true
+
 // growPipe enlarges a pipe's buffer to 256 KiB, so that the processes on
 // either side of it run longer between wake-ups. It is quietly nothing for
 // what is not a pipe, or when the user's pipe quota is spent. 256 KiB is as

@@ -15,6 +15,10 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true}
 }
 
+// pdeathsig says the command dies with maestro: not here, so every signal
+// is caught before a command starts.
+const pdeathsig = false
+
 // growPipe is nothing: a pipe's buffer cannot be sized outside Linux; macOS
 // and FreeBSD grow a busy pipe's to 64 KiB by themselves.
 func growPipe(f *os.File) {}

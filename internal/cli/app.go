@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/maestro-recovery/maestro/internal/nearest"
 	"github.com/maestro-recovery/maestro/wrapper"
@@ -27,9 +29,10 @@ func Run(args []string, defaultCatalog []byte) error {
 	e := &env{defaultCatalog: defaultCatalog}
 	if len(args) > 0 && args[0] == "run" {
 		// Catching signals costs the Go runtime a third of a millisecond of
-		// round trips; for maestro-run's start-up that happens while the
-		// flags and the configuration are read.
-		e.signals = wrapper.CatchSignals()
+		// round trips: SIGINT is caught now, in the background, the others
+		// as the command starts, or once the flags ask for more
+		// (wrapper.Signals, env.run).
+		e.signals = wrapper.CatchInterrupt()
 	}
 	var app *ucli.App
 	if len(args) > 0 {
@@ -99,26 +102,33 @@ func (e *env) commandGroups() []commandGroup {
 		{[]string{"install", "uninstall"}, e.hookCommands},
 		{[]string{"agent"}, e.agentCommands},
 		{[]string{"mcp", "ui"}, func() []*ucli.Command { return []*ucli.Command{e.mcpCommand(), e.uiCommand()} }},
-		{[]string{"config", "doctor", "version"}, func() []*ucli.Command {
-			return []*ucli.Command{e.configCommand(), e.doctorCommand(), versionCommand()}
-		}},
+		{[]string{"config", "doctor"}, func() []*ucli.Command { return []*ucli.Command{e.configCommand(), e.doctorCommand()} }},
+		{[]string{"version"}, func() []*ucli.Command { return []*ucli.Command{versionCommand()} }},
 		// No names: these walk the whole tree (completions, man pages), so
 		// they are never built alone.
 		{nil, func() []*ucli.Command { return []*ucli.Command{completionCommand(), manCommand(), completeCommand()} }},
 	}
 }
 
+var wrapHelpFlag sync.Once
+
 // newApp is the command tree made of cmds.
 func (e *env) newApp(cmds []*ucli.Command) *ucli.App {
+	// urfave/cli adds its --help to the app and to every command: it gets
+	// the same wrapper as maestro's own flags (flags.go), once.
+	wrapHelpFlag.Do(func() { ucli.HelpFlag = fastFlags(ucli.HelpFlag)[0] })
 	return &ucli.App{
 		Name:        "maestro",
 		Usage:       "make long automated coding sessions recoverable",
 		UsageText:   "maestro COMMAND [flags] [arguments]\nmaestro-run [flags] -- COMMAND [ARGS...]\ngit maestro COMMAND [flags] [arguments]",
 		Description: "maestro retries a failing command with backoff, only when another try can help.\nRun 'maestro COMMAND --help' for a command's flags.",
 		HideVersion: true,
-		Writer:      os.Stdout,
-		ErrWriter:   os.Stderr,
-		Commands:    cmds,
+		// Left zero, urfave/cli fills Compiled by finding and stat-ing its
+		// own executable at every start; nothing maestro prints shows it.
+		Compiled:  time.Unix(0, 0).UTC(),
+		Writer:    os.Stdout,
+		ErrWriter: os.Stderr,
+		Commands:  cmds,
 		// urfave/cli would print its own messages and exit; maestro keeps one
 		// voice and lets main choose the exit code.
 		ExitErrHandler: func(*ucli.Context, error) {},

@@ -213,14 +213,9 @@ func approachError(code int, cmd string, err error) error {
 // settleApproaches records the end of a run against the approaches tried
 // for its command (outcome.AfterRun). A log that cannot be written costs a
 // warning, not the run's result.
-func (e *env) settleApproaches(dir, session string, args []string, rep *wrapper.Report, interrupted bool, approach, approachType string) {
-	var err error
-	if dir == "" {
-		// Found once for the run ("" when it could not be): why, then.
-		if _, err = state.Dir(".", nil); err == nil {
-			return
-		}
-	}
+// dir and err are the run's state directory, found once, and why it could
+// not be.
+func (e *env) settleApproaches(dir string, err error, session string, args []string, rep *wrapper.Report, interrupted bool, approach, approachType string) {
 	if err == nil {
 		err = outcome.AfterRun(dir, session, args, rep.Success, interrupted, approach, approachType, rep.Classification, outcome.SourceRun)
 	}

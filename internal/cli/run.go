@@ -94,6 +94,11 @@ func (e *env) run(f *runFlags, args []string) error {
 	if len(args) == 0 && !f.explain {
 		return usageError(ExitRunFailed, "run", errors.New("no command to run"))
 	}
+	if f.report != "" || f.checkpoint {
+		// A report to write, a checkpoint being made: every signal is
+		// caught before the command starts, not as it starts.
+		e.signals.CatchAll()
+	}
 	// Until the command runs, a signal ends maestro at once: the work
 	// before it (reading the configuration, making a checkpoint) is left to
 	// die with the process, which its atomic writes allow.
@@ -118,7 +123,11 @@ func (e *env) run(f *runFlags, args []string) error {
 	if err != nil {
 		return usageError(ExitRunFailed, "run", fmt.Errorf("--on-failure: %w", err))
 	}
-	session := sessionOr(f.sessionID, f.sessionID != "")
+	// The state directory is found once: the run is logged, and its
+	// approach settled, where its session was chosen, even when the command
+	// makes or removes a repository meanwhile.
+	stateDir, stateErr := state.Dir(".", nil)
+	session := sessionAt(stateDir, f.sessionID, f.sessionID != "")
 	if err := checkpoint.ValidateID("session id", session); err != nil {
 		return usageError(ExitRunFailed, "run", err)
 	}
@@ -218,14 +227,14 @@ func (e *env) run(f *runFlags, args []string) error {
 		FailedTests:    rep.FailedTestNames(),
 		ExitCode:       rep.ExitCode,
 		Notifier:       notifier,
-		StateDir:       state.DirOrEmpty(),
+		StateDir:       stateDir,
 	}
 	if onFailure.Ask {
 		in.Ask = e.terminalAsker(session, notifier)
 		in.Answered, in.Defer = unaskedKeeper(session, notifier, cfg.Escalate.Remote)
 	}
 	// Settled first: the approaches the chain prints count this run.
-	e.settleApproaches(in.StateDir, session, args, rep, in.Interrupted || start != nil, f.approach, approachType)
+	e.settleApproaches(stateDir, stateErr, session, args, rep, in.Interrupted || start != nil, f.approach, approachType)
 	results := recovery.Chain(onFailure, in)
 	if results == nil {
 		results = []recovery.Result{}
@@ -247,7 +256,7 @@ func (e *env) run(f *runFlags, args []string) error {
 			green = rec.CheckpointID
 		}
 	}
-	e.logRun(session, rep, results)
+	e.logRun(stateDir, stateErr, session, rep, results)
 	if report != "" {
 		data, err := json.MarshalIndent(runReport{Report: rep, Recovery: results, GreenCheckpoint: green}, "", "  ")
 		if err == nil {
@@ -290,8 +299,7 @@ type runReport struct {
 
 // logRun keeps the run in the session's log. A log that cannot be written
 // costs a warning, not the run's result.
-func (e *env) logRun(session string, rep *wrapper.Report, results []recovery.Result) {
-	dir, err := state.Dir(".", nil)
+func (e *env) logRun(dir string, err error, session string, rep *wrapper.Report, results []recovery.Result) {
 	if err == nil {
 		err = sessionlog.Open(dir, session).Append(sessionlog.Entry{Type: sessionlog.KindRun, Run: sessionlog.RunOf(rep, results)})
 	}

@@ -39,6 +39,19 @@ func sessionID(c *ucli.Context) string {
 // or an argument.
 func sessionOr(flag string, given bool) string {
 	ch, err := sessionlog.Choose(flag, given, nil)
+	return warnedChoice(ch, err)
+}
+
+// sessionAt is sessionOr with the state directory found by the caller
+// ("" for none).
+func sessionAt(stateDir, flag string, given bool) string {
+	ch, err := sessionlog.ChooseAt(stateDir, flag, given, nil)
+	return warnedChoice(ch, err)
+}
+
+// warnedChoice is the session chosen, after a warning when the current
+// session could not be read.
+func warnedChoice(ch sessionlog.Choice, err error) string {
 	if err != nil {
 		warnCurrentOnce.Do(func() { printWarning(os.Stderr, "working in session default", err) })
 	}

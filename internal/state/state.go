@@ -94,6 +94,13 @@ func Append(path string, record any) error {
 	if err != nil {
 		return err
 	}
+	return AppendLine(path, line)
+}
+
+// AppendLine is Append for a record already encoded as JSON, by a writer
+// that does without encoding/json's reflection (session.Log: maestro-run
+// logs every run). line must be one JSON value, without its newline.
+func AppendLine(path string, line []byte) error {
 	if bytes.IndexByte(line, '\n') >= 0 {
 		return errors.New("state: a record must fit on one line")
 	}

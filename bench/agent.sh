@@ -81,7 +81,7 @@ maestro=$work/prefix/bin/maestro
 [ -x "$maestro" ] || die "install.sh did not install $maestro"
 # The helpers with install.sh's flags: the floor must not be handicapped.
 for h in agentfloor agentbench ckbench timeit measure; do
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{agentfloor,agentbench,ckbench,timeit,measure}"
 "$maestro" agent hook --help >/dev/null 2>&1 || die "this maestro has no 'agent hook' command"

@@ -69,7 +69,7 @@ section "build"
 PREFIX=$work/prefix "$root/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e '/hint: add it/d' -e 's/^/  /'
 [ -x "$work/prefix/bin/maestro" ] || die "install.sh did not install $work/prefix/bin/maestro"
 for h in ckbench timeit measure; do
-  (cd "$root" && go build -trimpath -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
+  (cd "$root" && go build -trimpath -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{ckbench,timeit,measure}"
 # The previous build, to measure against (bench/baseline.sh).

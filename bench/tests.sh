@@ -118,7 +118,7 @@ mr=$work/prefix/bin/maestro-run
 [ -x "$mr" ] || die "install.sh did not install $mr"
 # The helpers with install.sh's flags.
 for h in testbench timeit ckbench measure; do
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{testbench,timeit,ckbench,measure}"
 tb=$bin/testbench

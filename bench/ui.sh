@@ -67,7 +67,7 @@ maestro=$work/prefix/bin/maestro
 [ -x "$maestro" ] || die "install.sh did not install $maestro"
 [ -x "$work/prefix/bin/maestro-ui" ] || die "install.sh did not install maestro-ui next to maestro"
 for h in uibench measure; do
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags '-s -w' -o "$bin/$h" "./bench/$h")
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/$h" "./bench/$h")
 done
 say "  helpers: $bin/{uibench,measure}"
 ub=$bin/uibench

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -175,7 +174,9 @@ func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attem
 	}
 	pgid := cmd.Process.Pid
 
-	var wg sync.WaitGroup
+	// Each pump says when it is done; counted here rather than by a
+	// WaitGroup and one more goroutine to close a channel.
+	pumpDone := make(chan struct{}, len(streams))
 	for _, s := range streams {
 		s.keep.grow = func() {
 			growPipe(s.r)
@@ -183,9 +184,8 @@ func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attem
 				growPipe(f)
 			}
 		}
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer func() { pumpDone <- struct{}{} }()
 			if s.keep.pump(s.r, s.dest) != nil && s.keep.werr != nil {
 				// Nobody reads maestro's output any more: stop reading, so
 				// the command meets the closed pipe as it would have without
@@ -194,8 +194,7 @@ func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attem
 			}
 		}()
 	}
-	pumped := make(chan struct{})
-	go func() { wg.Wait(); close(pumped) }()
+	pumping := len(streams)
 
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
@@ -277,11 +276,11 @@ wait:
 	// longer once a signal interrupts maestro meanwhile.
 	drainTimer := time.NewTimer(drainLimit)
 	defer drainTimer.Stop()
-drain:
-	for {
+	for pumping > 0 {
 		select {
-		case <-pumped:
-			break drain
+		case <-pumpDone:
+			pumping--
+			continue
 		case sig := <-r.signals.c:
 			if onSignal(sig); r.interrupted == nil {
 				continue
@@ -291,8 +290,9 @@ drain:
 		for _, s := range streams {
 			s.r.SetReadDeadline(time.Now())
 		}
-		<-pumped
-		break
+		for ; pumping > 0; pumping-- {
+			<-pumpDone
+		}
 	}
 	for _, s := range streams {
 		s.r.Close()
@@ -371,7 +371,7 @@ func (r *runner) openOutputs(cmd *exec.Cmd) (streams []stream, childEnds []*os.F
 		if o.set {
 			continue
 		}
-		pr, pw, err := os.Pipe()
+		pr, pw, err := outputPipe()
 		if err != nil {
 			return fail(err)
 		}

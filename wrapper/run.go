@@ -48,8 +48,9 @@ type Options struct {
 	// forks run side by side.
 	ReapGroup bool
 
-	// Signals, from CatchSignals, lets the caller start catching signals
-	// early; nil makes Run start it.
+	// Signals, from CatchSignals or CatchInterrupt, lets the caller start
+	// catching signals early, and stop when it is done with them
+	// (Signals.Stop); nil makes Run catch them, and stop before it returns.
 	Signals *Signals
 	// Interrupted is a signal the caller received before calling Run (see
 	// Signals.Guard): the run stops before the first attempt, and reports it.
@@ -116,10 +117,10 @@ func Run(opts Options) (*Report, error) {
 	signals := opts.Signals
 	if signals == nil {
 		signals = CatchSignals()
+		defer signals.Stop()
 	}
 	r.signals = signals
 	r.armAtStart = signals.late && pdeathsig
-	defer signals.stop()
 	if opts.Interrupted != 0 {
 		r.interrupted = opts.Interrupted
 	}

@@ -109,9 +109,12 @@ func SignalsFrom(c chan os.Signal) *Signals {
 // wait returns once the signals are caught.
 func (s *Signals) wait() { <-s.ready }
 
-// stop stops catching, in the background: a process about to exit need not
-// wait for the runtime's round trips.
-func (s *Signals) stop() {
+// Stop stops catching, in the background: a process about to exit need
+// not wait for the runtime's round trips. A nil Signals is left nil.
+func (s *Signals) Stop() {
+	if s == nil {
+		return
+	}
 	s.more(false)
 	go func() {
 		s.wait()

@@ -27,6 +27,7 @@ func closed(c <-chan struct{}) bool {
 func TestLateSignalsCaughtAsTheCommandStarts(t *testing.T) {
 	t.Parallel()
 	s := CatchInterrupt()
+	defer s.Stop() // Run leaves a caller's signals to the caller
 	// Nothing asked for the others yet: the catching waits.
 	if closed(s.ready) {
 		t.Fatal("every signal was caught before anything asked for them")
@@ -86,12 +87,13 @@ func TestCatchAllAndStop(t *testing.T) {
 		t.Error("CatchAll left the run free to start before the signals are caught")
 	}
 	guard(t, s.ready, "CatchAll")
-	s.stop()
+	s.Stop()
 
 	s = CatchInterrupt()
-	s.stop()
+	s.Stop()
 	guard(t, s.ready, "stop before the second step")
 	s.CatchAll() // too late to matter, and must not block
 	var none *Signals
 	none.CatchAll()
+	none.Stop()
 }

@@ -19,6 +19,9 @@ func sysProcAttr() *syscall.SysProcAttr {
 // is caught before a command starts.
 const pdeathsig = false
 
+// outputPipe is os.Pipe: there is no pipe2 on macOS to make it cheaper.
+func outputPipe() (r, w *os.File, err error) { return os.Pipe() }
+
 // growPipe is nothing: a pipe's buffer cannot be sized outside Linux; macOS
 // and FreeBSD grow a busy pipe's to 64 KiB by themselves.
 func growPipe(f *os.File) {}

@@ -15,6 +15,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
 	"flag"
 	"fmt"
 	"io"
@@ -244,10 +245,11 @@ func measure(argv []string, n, top int, kvPath, key, label string) error {
 	if label == "" {
 		label = strings.Join(argv, " ")
 	}
-	size := st.Size()
+	size, loaded := st.Size(), loadedSize(argv[0], st.Size())
 	fmt.Printf("  %s: init %.3f ms clock, %.1f KiB in %.0f allocs, %.0f packages (GODEBUG=inittrace=1, median of %d runs);\n",
 		label, s.clockMS, s.bytes/1024, s.allocs, s.packages, n)
-	fmt.Printf("    binary %d bytes (%.2f MiB)\n", size, float64(size)/(1<<20))
+	fmt.Printf("    binary %d bytes (%.2f MiB), %.2f MiB of it loaded (code and data; symbols and debugging information are not)\n",
+		size, float64(size)/(1<<20), float64(loaded)/(1<<20))
 	var tops []string
 	for _, p := range s.top {
 		tops = append(tops, fmt.Sprintf("%s %.3f", shortPkg(p.pkg), p.ms))
@@ -259,6 +261,26 @@ func measure(argv []string, n, top int, kvPath, key, label string) error {
 		fmt.Sprintf("inittrace.%s.allocs=%.0f", key, s.allocs),
 		fmt.Sprintf("inittrace.%s.packages=%.0f", key, s.packages),
 		fmt.Sprintf("binary.%s.bytes=%d", key, size),
+		fmt.Sprintf("binary.%s.loaded_bytes=%d", key, loaded),
 		kv.Goal("start-up", label+": init (inittrace)", fmt.Sprintf("%.3f ms", s.clockMS), "none (info)", "-"),
 		kv.Goal("start-up", label+": binary size", fmt.Sprintf("%.2f MiB", float64(size)/(1<<20)), "none (info)", "-"))
+}
+
+// loadedSize is what of the executable path is mapped to run it: its
+// loadable segments (ELF). Symbols and DWARF, outside them, cost a larger
+// file and nothing at start-up. An executable that is not ELF counts
+// whole.
+func loadedSize(path string, whole int64) int64 {
+	f, err := elf.Open(path)
+	if err != nil {
+		return whole
+	}
+	defer f.Close()
+	var n int64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			n += int64(p.Filesz)
+		}
+	}
+	return n
 }

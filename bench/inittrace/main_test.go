@@ -90,7 +90,7 @@ func TestMeasureSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"inittrace.self.clock_ms", "inittrace.self.packages", "binary.self.bytes"} {
+	for _, k := range []string{"inittrace.self.clock_ms", "inittrace.self.packages", "binary.self.bytes", "binary.self.loaded_bytes"} {
 		if v, ok := res.Float(k); !ok || v <= 0 {
 			t.Errorf("%s = %q, want a positive number", k, res.Values[k])
 		}

@@ -206,6 +206,14 @@ func (e *env) run(f *runFlags, args []string) error {
 		opts.Color = os.Getenv("NO_COLOR") == "" && opts.Live
 	}
 	rep, runErr := wrapper.Run(opts)
+	if !rep.Success {
+		// What follows a failure (approaches, a rollback, a question) is
+		// ended by a signal as any command is. After a success, signals
+		// stay caught until maestro exits: recording the green checkpoint
+		// is guarded by them, and stopping would cost the runtime's round
+		// trips again.
+		e.signals.Stop()
+	}
 	var intr *wrapper.Interrupted
 	var start *wrapper.StartError
 	if errors.As(runErr, &start) {

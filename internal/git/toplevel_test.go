@@ -186,3 +186,37 @@ func TestFindCommonDirBare(t *testing.T) {
 		})
 	}
 }
+
+// Locate answers as FindTopLevel and FindCommonDir do, in every layout the
+// tests above use: it only shares their resolution of the directory.
+func TestLocateAgrees(t *testing.T) {
+	repo := Init(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	Git(t, repo, "worktree", "add", "-q", "-b", "feature", wt)
+	super := Init(t)
+	Git(t, super, "-c", "protocol.file.allow=always", "submodule", "add", "-q", Init(t), "mod")
+	base := t.TempDir()
+	bare := filepath.Join(base, "bare.git")
+	Git(t, base, "init", "-q", "--bare", bare)
+	copied := Mkdir(t, filepath.Join(repo, "copied"))
+	Mkdir(t, filepath.Join(copied, ".git"))
+	elsewhere := Mkdir(t, filepath.Join(OutsideRepo(t), "elsewhere"))
+	link := filepath.Join(repo, "link")
+	if err := os.Symlink(elsewhere, link); err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{repo, Mkdir(t, filepath.Join(repo, "a", "b")), wt, filepath.Join(super, "mod"), bare,
+		filepath.Join(bare, "refs", "heads"), filepath.Join(repo, ".git", "refs"), copied, elsewhere, link, ".", "no/such/dir"}
+	check := func(t *testing.T) {
+		for _, dir := range dirs {
+			top, _ := git.FindTopLevel(dir)
+			common, _ := git.FindCommonDir(dir)
+			if got, want := git.Locate(dir), (git.Location{TopLevel: top, CommonDir: common}); got != want {
+				t.Errorf("Locate(%s) = %+v, FindTopLevel and FindCommonDir say %+v", dir, got, want)
+			}
+		}
+	}
+	check(t)
+	t.Setenv("GIT_DIR", filepath.Join(repo, ".git"))
+	check(t)
+}

@@ -31,11 +31,17 @@ import (
 // the repository's common git directory is found by reading .git as git
 // does.
 func Dir(dir string, getenv func(string) string) (string, error) {
+	common, _ := git.FindCommonDir(dir)
+	return DirAt(git.Location{CommonDir: common}, getenv)
+}
+
+// DirAt is Dir of a directory whose place git.Locate has found already.
+func DirAt(loc git.Location, getenv func(string) string) (string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if common, ok := git.FindCommonDir(dir); ok {
-		return filepath.Join(common, "maestro"), nil
+	if loc.CommonDir != "" {
+		return filepath.Join(loc.CommonDir, "maestro"), nil
 	}
 	d := UserDir(getenv)
 	if d == "" {

@@ -66,8 +66,8 @@ PREFIX=$work/prefix "$root/install.sh" 2>&1 | sed -e '/is not on your PATH/d' -e
 mr=$work/prefix/bin/maestro-run
 [ -x "$mr" ] || die "install.sh did not install $mr"
 # The helpers, built like maestro (the floor must not be handicapped).
-for h in execfloor emptyfloor inittrace timeit measure ckbench; do
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$bin/$h" "./bench/$h")
+for h in execfloor emptyfloor urfavefloor inittrace timeit measure ckbench; do
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/$h" "./bench/$h")
 done
 # Every program timed is a copy, not the file the linker wrote: how a file
 # came into the page cache changes how many page faults starting it takes
@@ -76,7 +76,7 @@ done
 for f in "$bin"/* "$work/prefix/bin/maestro"; do
   cp "$f" "$f.copy" && mv -f "$f.copy" "$f"
 done
-say "  helpers: $bin/{execfloor,emptyfloor,inittrace,timeit,measure,ckbench}"
+say "  helpers: $bin/{execfloor,emptyfloor,urfavefloor,inittrace,timeit,measure,ckbench}"
 # The previous build, to measure against (bench/baseline.sh).
 base_mr=
 if [ -n "${BENCH_BASELINE:-}" ]; then
@@ -101,7 +101,7 @@ say "  mode: $([ "${BENCH_QUICK:-0}" = 1 ] && echo quick || echo full): $startup
 
 section "1. start-up overhead: $startup_runs interleaved runs of each, median wall time"
 mv=$work/prefix/bin/maestro
-startup_cmds=("true=$true_bin" "emptyfloor=$bin/emptyfloor" "execfloor=$bin/execfloor $true_bin")
+startup_cmds=("true=$true_bin" "emptyfloor=$bin/emptyfloor" "urfavefloor=$bin/urfavefloor" "execfloor=$bin/execfloor $true_bin")
 # Debian's retry: -t 1 is one try (-t counts tries, not retries).
 [ -n "$retry" ] && startup_cmds+=("retry=$retry -t 1 -- $true_bin")
 startup_cmds+=("maestro_version=$mv version" "maestro_run=$mr $true_bin")
@@ -114,6 +114,11 @@ startup_cmds+=("maestro_version=$mv version" "maestro_run=$mr $true_bin")
   -goal 1.5 -section start-up -what "maestro version / empty Go program (medians)" -label "maestro version / empty Go program"
 "$bin/ckbench" ratio -kv "$kv" -num startup.maestro_run.median_ms -den startup.execfloor.median_ms \
   -goal 1.3 -section start-up -what "maestro-run true / execfloor true (medians)" -label "maestro-run true / execfloor true"
+# What urfave/cli/v2's initialisation alone costs (urfavefloor imports it
+# and does nothing): a part of maestro version's ratio that no code of
+# maestro's runs.
+"$bin/ckbench" ratio -kv "$kv" -num startup.urfavefloor.median_ms -den startup.emptyfloor.median_ms \
+  -info -section start-up -what "empty program importing urfave/cli/v2 / empty Go program (medians)" -label "urfavefloor / empty Go program"
 # Where the time before main goes, beside the ratios: package
 # initialisation (GODEBUG=inittrace=1) and the binary's size.
 say

@@ -39,9 +39,9 @@ func Run(args []string, defaultCatalog []byte) error {
 		// A command named needs none of the others (its help and errors
 		// never name them): building and setting them all up was a tenth
 		// of a millisecond of every start, maestro-run's included.
-		for _, g := range e.commandGroups() {
+		for _, g := range commandGroups {
 			if slices.Contains(g.names, args[0]) {
-				app = e.newApp(g.build())
+				app = e.newApp(g.build(e))
 				break
 			}
 		}
@@ -74,8 +74,8 @@ func Run(args []string, defaultCatalog []byte) error {
 // generated reference in docs/ show.
 func (e *env) app() *ucli.App {
 	var cmds []*ucli.Command
-	for _, g := range e.commandGroups() {
-		cmds = append(cmds, g.build()...)
+	for _, g := range commandGroups {
+		cmds = append(cmds, g.build(e)...)
 	}
 	return e.newApp(cmds)
 }
@@ -84,30 +84,32 @@ func (e *env) app() *ucli.App {
 // aliases; TestCommandGroups checks they are all there).
 type commandGroup struct {
 	names []string
-	build func() []*ucli.Command
+	build func(*env) []*ucli.Command
 }
 
-// commandGroups are app's commands in the order --help lists them.
-func (e *env) commandGroups() []commandGroup {
-	return []commandGroup{
-		{[]string{"run"}, func() []*ucli.Command { return []*ucli.Command{e.runCommand()} }},
-		{[]string{"approaches", "classify"}, e.catalogCommands},
-		{[]string{"checkpoint", "list", "show", "diff", "rollback", "undo", "events", "prune", "push", "fetch"}, e.checkpointCommands},
-		{[]string{"fork", "forks"}, e.forkCommands},
-		{[]string{"race"}, func() []*ucli.Command { return []*ucli.Command{e.raceCommand()} }},
-		{[]string{"adopt"}, func() []*ucli.Command { return []*ucli.Command{e.adoptCommand()} }},
-		{[]string{"ask", "questions", "answer"}, e.askCommands},
-		{[]string{"session", "log"}, e.sessionCommands},
-		{[]string{"flaky"}, func() []*ucli.Command { return []*ucli.Command{e.flakyCommand()} }},
-		{[]string{"install", "uninstall"}, e.hookCommands},
-		{[]string{"agent"}, e.agentCommands},
-		{[]string{"mcp", "ui"}, func() []*ucli.Command { return []*ucli.Command{e.mcpCommand(), e.uiCommand()} }},
-		{[]string{"config", "doctor"}, func() []*ucli.Command { return []*ucli.Command{e.configCommand(), e.doctorCommand()} }},
-		{[]string{"version"}, func() []*ucli.Command { return []*ucli.Command{versionCommand()} }},
-		// No names: these walk the whole tree (completions, man pages), so
-		// they are never built alone.
-		{nil, func() []*ucli.Command { return []*ucli.Command{completionCommand(), manCommand(), completeCommand()} }},
-	}
+// commandGroups are app's commands in the order --help lists them. A table
+// the compiler lays out, not built at each start: it is read by every
+// command maestro runs.
+var commandGroups = [...]commandGroup{
+	{[]string{"run"}, func(e *env) []*ucli.Command { return []*ucli.Command{e.runCommand()} }},
+	{[]string{"approaches", "classify"}, (*env).catalogCommands},
+	{[]string{"checkpoint", "list", "show", "diff", "rollback", "undo", "events", "prune", "push", "fetch"}, (*env).checkpointCommands},
+	{[]string{"fork", "forks"}, (*env).forkCommands},
+	{[]string{"race"}, func(e *env) []*ucli.Command { return []*ucli.Command{e.raceCommand()} }},
+	{[]string{"adopt"}, func(e *env) []*ucli.Command { return []*ucli.Command{e.adoptCommand()} }},
+	{[]string{"ask", "questions", "answer"}, (*env).askCommands},
+	{[]string{"session", "log"}, (*env).sessionCommands},
+	{[]string{"flaky"}, func(e *env) []*ucli.Command { return []*ucli.Command{e.flakyCommand()} }},
+	{[]string{"install", "uninstall"}, (*env).hookCommands},
+	{[]string{"agent"}, (*env).agentCommands},
+	{[]string{"mcp", "ui"}, func(e *env) []*ucli.Command { return []*ucli.Command{e.mcpCommand(), e.uiCommand()} }},
+	{[]string{"config", "doctor"}, func(e *env) []*ucli.Command { return []*ucli.Command{e.configCommand(), e.doctorCommand()} }},
+	{[]string{"version"}, func(*env) []*ucli.Command { return []*ucli.Command{versionCommand()} }},
+	// No names: these walk the whole tree (completions, man pages), so
+	// they are never built alone.
+	{nil, func(*env) []*ucli.Command {
+		return []*ucli.Command{completionCommand(), manCommand(), completeCommand()}
+	}},
 }
 
 var wrapHelpFlag sync.Once

@@ -55,7 +55,7 @@ type Options struct {
 	// Location, when set, is Dir's already found (git.Locate): maestro run
 	// finds it once for its configuration and its state.
 	Location *git.Location
-	Default    []byte              // the embedded recovery.toml
+	Default  []byte // the embedded recovery.toml
 	// Warn receives the warning that a repository's file is ignored, given
 	// once per content of the file; os.Stderr unless set.
 	Warn io.Writer

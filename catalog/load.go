@@ -52,13 +52,13 @@ type Options struct {
 	ConfigFlag string              // --config FILE, "" when not given
 	Getenv     func(string) string // os.Getenv unless set
 	Dir        string              // where the repository search starts; "." unless set
-	// Location, when set, is Dir's already found (git.Locate): maestro run
-	// finds it once for its configuration and its state.
-	Location *git.Location
-	Default  []byte // the embedded recovery.toml
+	Default    []byte              // the embedded recovery.toml
 	// Warn receives the warning that a repository's file is ignored, given
 	// once per content of the file; os.Stderr unless set.
 	Warn io.Writer
+	// Location, when set, is Dir's already found (git.Locate): maestro run
+	// finds it once for its configuration and its state.
+	Location *git.Location
 
 	// repo and repoData are the repository's file as TrustRepo read it: used
 	// as trusted, without reading the file again.

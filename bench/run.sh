@@ -69,13 +69,6 @@ mr=$work/prefix/bin/maestro-run
 for h in execfloor emptyfloor urfavefloor inittrace timeit measure ckbench; do
   (cd "$root" && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -o "$bin/$h" "./bench/$h")
 done
-# Every program timed is a copy, not the file the linker wrote: how a file
-# came into the page cache changes how many page faults starting it takes
-# (a freshly linked one took up to 10% more than its copy here), and the
-# floors and maestro must start on equal terms.
-for f in "$bin"/* "$work/prefix/bin/maestro"; do
-  cp "$f" "$f.copy" && mv -f "$f.copy" "$f"
-done
 say "  helpers: $bin/{execfloor,emptyfloor,urfavefloor,inittrace,timeit,measure,ckbench}"
 # The previous build, to measure against (bench/baseline.sh).
 base_mr=
@@ -83,6 +76,13 @@ if [ -n "${BENCH_BASELINE:-}" ]; then
   . "$root/bench/baseline.sh"
   base_mr=$(build_baseline)-run || exit 1
 fi
+# Every program timed is a copy, not the file the linker wrote: how a file
+# came into the page cache changes how many page faults starting it takes
+# (a freshly linked one took up to 10% more than its copy here), and the
+# floors, maestro and the baseline must start on equal terms.
+for f in "$bin"/* "$work/prefix/bin/maestro" ${base_mr:+"${base_mr%-run}"}; do
+  cp "$f" "$f.copy" && mv -f "$f.copy" "$f"
+done
 
 # Measure in an empty folder outside any repository, with no user
 # configuration: the plain path every maestro-run takes.

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/maestro-recovery/maestro/catalog"
+	"github.com/maestro-recovery/maestro/internal/git"
 )
 
 // fakeRepo makes a folder git's discovery takes for a repository (a .git
@@ -200,4 +202,34 @@ func TestRepoConfigTrust(t *testing.T) {
 		t.Fatalf("trusting a bad file: %v", err)
 	}
 	check("bad file", def, catalog.TrustNone, wantWarning)
+}
+
+// A Location found beforehand (git.Locate, as maestro run finds it once)
+// gives what Dir gives: the repository's trusted file, read from the
+// location's top level wherever Dir points.
+func TestLoadWithLocation(t *testing.T) {
+	t.Parallel()
+	repo := fakeRepo(t)
+	writeFile(t, repo, catalog.FileName, "[share]\nnever_push = [\"*.txt\"]\n")
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(t.TempDir(), "state")}
+	getenv := func(k string) string { return env[k] }
+	if _, err := catalog.TrustRepo(catalog.Options{Dir: repo, Default: defaultTOML(t), Getenv: getenv}); err != nil {
+		t.Fatal(err)
+	}
+	byDir, err := loadIn(t, repo, env, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLocation, err := catalog.Load(catalog.Options{Dir: t.TempDir(), Location: &git.Location{TopLevel: repo}, Default: defaultTOML(t), Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(byLocation.Share.NeverPush, byDir.Share.NeverPush) || !slices.Contains(byLocation.Share.NeverPush, "*.txt") {
+		t.Errorf("never_push with a Location %q, with Dir %q", byLocation.Share.NeverPush, byDir.Share.NeverPush)
+	}
+	// An empty Location is outside any repository, whatever Dir is.
+	outside, err := catalog.Load(catalog.Options{Dir: repo, Location: &git.Location{}, Default: defaultTOML(t), Getenv: getenv})
+	if err != nil || slices.Contains(outside.Share.NeverPush, "*.txt") {
+		t.Errorf("never_push with an empty Location %q, %v; want no repository's file", outside.Share.NeverPush, err)
+	}
 }

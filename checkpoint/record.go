@@ -46,18 +46,16 @@ const (
 // kinds are the four kinds of ref a session has, here and per remote.
 var kinds = []string{"checkpoints", "records", "events", "states"}
 
-// Types of checkpoint, the seed's six.
-var Types = catalog.CheckpointTypes
-
-// ParseType accepts a checkpoint type in any case.
+// ParseType accepts a checkpoint type in any case: one of the seed's six,
+// catalog.CheckpointTypes.
 func ParseType(s string) (string, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
-	for _, k := range Types {
+	for _, k := range catalog.CheckpointTypes {
 		if t == k {
 			return t, nil
 		}
 	}
-	return "", &InputError{fmt.Sprintf("unknown checkpoint type %q: use one of %s", s, strings.Join(Types, ", "))}
+	return "", &InputError{fmt.Sprintf("unknown checkpoint type %q: use one of %s", s, strings.Join(catalog.CheckpointTypes, ", "))}
 }
 
 // Record is a checkpoint as maestro reports it.

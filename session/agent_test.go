@@ -28,7 +28,9 @@ func TestAgentEncodingMatchesTags(t *testing.T) {
 		"turn":    {Agent: "cursor", Event: "stop", Skipped: "no change"},
 	} {
 		e := Entry{Time: at, SessionID: "s-1", Type: KindAgentFailure, Agent: &a, Truncated: name == "turn"}
-		got, err := json.Marshal(e)
+		// What Log.Append writes: the encoder itself, not json.Marshal,
+		// which would compact and check its bytes first.
+		got, err := e.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}

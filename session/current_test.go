@@ -95,6 +95,14 @@ func TestCurrentRefusesWhatMaestroDidNotWrite(t *testing.T) {
 	}
 }
 
+// No state directory: no current session either.
+func TestChooseAtWithoutState(t *testing.T) {
+	t.Parallel()
+	if got, err := session.ChooseAt("", "", false, func(string) string { return "" }); err != nil || got != (session.Choice{ID: "default", ChosenBy: session.ByDefault}) {
+		t.Errorf("ChooseAt without state = %+v, %v", got, err)
+	}
+}
+
 func TestChoose(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -120,6 +128,12 @@ func TestChoose(t *testing.T) {
 		got, err := session.ChooseIn(t.TempDir(), tc.flag, tc.given, env(tc.env))
 		if got != tc.want || err != nil {
 			t.Errorf("Choose(%q, %v, %v) = %+v, %v; want %+v", tc.flag, tc.given, tc.env, got, err, tc.want)
+		}
+		// ChooseAt, given the state directory maestro run found once,
+		// chooses alike.
+		got, err = session.ChooseAt(filepath.Join(tc.env["XDG_STATE_HOME"], "maestro"), tc.flag, tc.given, env(tc.env))
+		if got != tc.want || err != nil {
+			t.Errorf("ChooseAt(%q, %v, %v) = %+v, %v; want %+v", tc.flag, tc.given, tc.env, got, err, tc.want)
 		}
 	}
 }

@@ -44,7 +44,9 @@ func TestEncodingMatchesTags(t *testing.T) {
 		"truncated": {Time: at, SessionID: "s-4", Type: KindStart, Description: "x…", Truncated: true},
 		"question":  {Time: at, SessionID: "s-3", Type: KindAnswer, Human: &escalate.Record{ID: "q-1", Issue: "go?", Options: []string{"yes", "no"}, Option: "yes", AnsweredBy: "human", AskedAt: at, AnsweredAt: &answered}},
 	} {
-		got, err := json.Marshal(e)
+		// What Log.Append writes: the encoder itself, not json.Marshal,
+		// which would compact and check its bytes first.
+		got, err := e.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -153,12 +153,13 @@ func (r *runner) runCommand(n int, args []string, deadline time.Time) (res attem
 		return res
 	}
 	cmd.SysProcAttr = sysProcAttr()
-	armNow := r.armAtStart
-	r.armAtStart = false
-	err = cmd.Start()
-	if armNow {
+	if r.armAtStart {
+		// Started now, the catching runs while the command is being
+		// started, and is done about when it begins (Signals).
 		r.signals.more(true)
+		r.armAtStart = false
 	}
+	err = cmd.Start()
 	// The child has its own copies now; holding ours would keep the pipes
 	// open after it exits, and reading would never end.
 	for _, f := range childEnds {
@@ -401,16 +402,12 @@ func (r *runner) resize(streams []stream, pgid int) {
 // pendingInterrupt takes the signals already received, and reports whether
 // one of them interrupts the run.
 func (r *runner) pendingInterrupt() bool {
-	for {
-		select {
-		case sig := <-r.signals.c:
-			if sig != syscall.SIGWINCH && r.interrupted == nil {
-				r.interrupted = sig
-			}
-		default:
-			return r.interrupted != nil
+	for sig := r.signals.Pending(); sig != 0; sig = r.signals.Pending() {
+		if r.interrupted == nil {
+			r.interrupted = sig
 		}
 	}
+	return r.interrupted != nil
 }
 
 func (r *runner) reapOrphans(pgid int) {

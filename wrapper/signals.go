@@ -14,16 +14,19 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 // signal costs round trips to a signal thread it starts for the purpose
 // (os/signal's Notify): about a third of a millisecond of maestro-run's
 // start-up for the four here, on two cores, whatever work it overlaps
-// with. So it happens in the background, in two steps: SIGINT first, at
-// once (the signal a person or a test sends first), then the others.
+// with. So it happens in the background, in two steps: SIGINT (what a
+// person or a test sends first) and SIGQUIT (which, left to Go, would
+// dump maestro's goroutines) at once, then SIGTERM, SIGHUP and SIGWINCH.
 // CatchSignals takes both steps at once and Run waits for them before the
 // first command starts. CatchInterrupt leaves the second to Run, which on
-// Linux takes it while the first command starts, when maestro has nothing
-// else to do: a SIGTERM, SIGHUP or SIGQUIT in that moment (well under a
-// millisecond) ends maestro at once, and Pdeathsig ends the command with
-// it. Elsewhere, without Pdeathsig, Run waits for both before starting.
+// Linux takes it as the first command starts, when maestro mostly waits:
+// until then a SIGTERM or SIGHUP ends maestro at once, by that signal, and
+// Pdeathsig ends the command with it (the command itself: what it started
+// meanwhile is left to its own group). Elsewhere, without Pdeathsig, Run
+// waits for both steps before starting.
 type Signals struct {
 	c     chan os.Signal
+	first chan struct{} // closed once the first step's signals are caught
 	ready chan struct{} // closed once every signal is caught, or never will be
 	// rest gets true to catch the others, false to catch no more.
 	rest     chan bool
@@ -44,13 +47,13 @@ func CatchSignals() *Signals {
 	return s
 }
 
-// CatchInterrupt starts catching SIGINT, in the background, and leaves the
-// other signals of CatchSignals to Run, which catches them as its first
-// command starts (see Signals), or to CatchAll.
+// CatchInterrupt starts catching SIGINT and SIGQUIT, in the background, and
+// leaves the other signals of CatchSignals to Run, which catches them as
+// its first command starts (see Signals), or to CatchAll.
 func CatchInterrupt() *Signals { return catch(true) }
 
 func catch(late bool) *Signals {
-	s := &Signals{c: make(chan os.Signal, 8), ready: make(chan struct{}), rest: make(chan bool, 1), late: late}
+	s := &Signals{c: make(chan os.Signal, 8), first: make(chan struct{}), ready: make(chan struct{}), rest: make(chan bool, 1), late: late}
 	go func() {
 		defer close(s.ready)
 		var sigs []os.Signal
@@ -59,19 +62,28 @@ func catch(late bool) *Signals {
 				sigs = append(sigs, sig)
 			}
 		}
-		first := 0
-		if len(sigs) > 0 && sigs[0] == syscall.SIGINT {
-			first = 1
-			signal.Notify(s.c, sigs[:first]...)
+		// The first step: the signals whose default ending would not be
+		// maestro's (a SIGQUIT left to Go dumps its goroutines).
+		var first, rest []os.Signal
+		for _, sig := range sigs {
+			if sig == syscall.SIGINT || sig == syscall.SIGQUIT {
+				first = append(first, sig)
+			} else {
+				rest = append(rest, sig)
+			}
 		}
+		if len(first) > 0 {
+			signal.Notify(s.c, first...)
+		}
+		close(s.first)
 		if !<-s.rest {
 			return
 		}
 		if IsTerminal(os.Stdout) || IsTerminal(os.Stderr) {
-			sigs = append(sigs, syscall.SIGWINCH)
+			rest = append(rest, syscall.SIGWINCH)
 		}
-		if len(sigs) > first {
-			signal.Notify(s.c, sigs[first:]...)
+		if len(rest) > 0 {
+			signal.Notify(s.c, rest...)
 		}
 	}()
 	return s
@@ -101,7 +113,8 @@ func (s *Signals) more(yes bool) {
 // signals: a server running commands for its clients (maestro mcp) stops
 // one by sending on c, and its own signals stay its own.
 func SignalsFrom(c chan os.Signal) *Signals {
-	s := &Signals{c: c, ready: make(chan struct{})}
+	s := &Signals{c: c, first: make(chan struct{}), ready: make(chan struct{})}
+	close(s.first)
 	close(s.ready)
 	return s
 }
@@ -120,6 +133,24 @@ func (s *Signals) Stop() {
 		s.wait()
 		signal.Stop(s.c)
 	}()
+}
+
+// Pending returns a signal that interrupts (not SIGWINCH) caught and not yet
+// taken, 0 when there is none, without waiting. A nil Signals has none.
+func (s *Signals) Pending() syscall.Signal {
+	if s == nil {
+		return 0
+	}
+	for {
+		select {
+		case sig := <-s.c:
+			if sig != syscall.SIGWINCH {
+				return sig.(syscall.Signal)
+			}
+		default:
+			return 0
+		}
+	}
 }
 
 // Guard runs fn, the work maestro does before the command runs (reading

@@ -97,3 +97,60 @@ func TestCatchAllAndStop(t *testing.T) {
 	none.CatchAll()
 	none.Stop()
 }
+
+// Issue 15, review: with only SIGINT caught before the command started, a
+// SIGQUIT then was left to Go, which dumped maestro's goroutines and exited
+// 2. It is caught in the first step. Not parallel: the signal goes to the
+// whole test process, and no other test may be catching signals meanwhile.
+func TestQuitCaughtInTheFirstStep(t *testing.T) {
+	s := CatchInterrupt()
+	defer s.Stop()
+	guard(t, s.first, "the first step")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{})
+	go func() {
+		for sig := range s.c {
+			if sig == syscall.SIGQUIT {
+				close(got)
+				return
+			}
+		}
+	}()
+	guard(t, got, "SIGQUIT on the channel")
+}
+
+// On Linux the first command starts without waiting for the second step
+// (here one that never ends): Run waits for it only where no Pdeathsig
+// would end the command with maestro.
+func TestRunDoesNotWaitForTheSecondStep(t *testing.T) {
+	t.Parallel()
+	if !pdeathsig {
+		t.Skip("Run waits for every signal before the command here")
+	}
+	s := &Signals{c: make(chan os.Signal, 8), first: make(chan struct{}), ready: make(chan struct{}), rest: make(chan bool, 1), late: true}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	done := make(chan struct{})
+	var rep *Report
+	go func() {
+		defer close(done)
+		rep, err = Run(Options{Args: []string{"true"}, Retry: catalog.DefaultRetry, Stdout: devnull, Stderr: devnull, Signals: s})
+	}()
+	guard(t, done, "a run whose second step never ends")
+	if err != nil || !rep.Success {
+		t.Fatalf("run: %v, %+v", err, rep)
+	}
+	select {
+	case yes := <-s.rest:
+		if !yes {
+			t.Error("Run told the second step to stop, not to go on")
+		}
+	default:
+		t.Error("Run never asked for the second step")
+	}
+}

@@ -122,3 +122,24 @@ func TestInterruptedBeforeRun(t *testing.T) {
 		t.Error("the command ran")
 	}
 }
+
+// Pending takes a signal that interrupts without waiting, passing over
+// SIGWINCH; none is 0, for a nil Signals too.
+func TestPending(t *testing.T) {
+	t.Parallel()
+	s := fakeSignals()
+	if got := s.Pending(); got != 0 {
+		t.Errorf("Pending() with nothing caught = %v", got)
+	}
+	s.c <- syscall.SIGWINCH
+	s.c <- syscall.SIGTERM
+	if got := s.Pending(); got != syscall.SIGTERM {
+		t.Errorf("Pending() = %v, want SIGTERM", got)
+	}
+	if got := s.Pending(); got != 0 {
+		t.Errorf("Pending() once taken = %v", got)
+	}
+	if got := (*Signals)(nil).Pending(); got != 0 {
+		t.Errorf("nil Pending() = %v", got)
+	}
+}

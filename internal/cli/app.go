@@ -114,11 +114,17 @@ var commandGroups = [...]commandGroup{
 
 var wrapHelpFlag sync.Once
 
+// helpFlag is urfave/cli's --help, wrapped once like maestro's own flags
+// (flags.go) before anything reads it: urfave/cli adds it to the app and
+// to every command, and args.go looks for it.
+func helpFlag() ucli.Flag {
+	wrapHelpFlag.Do(func() { ucli.HelpFlag = fastFlags(ucli.HelpFlag)[0] })
+	return ucli.HelpFlag
+}
+
 // newApp is the command tree made of cmds.
 func (e *env) newApp(cmds []*ucli.Command) *ucli.App {
-	// urfave/cli adds its --help to the app and to every command: it gets
-	// the same wrapper as maestro's own flags (flags.go), once.
-	wrapHelpFlag.Do(func() { ucli.HelpFlag = fastFlags(ucli.HelpFlag)[0] })
+	helpFlag()
 	return &ucli.App{
 		Name:        "maestro",
 		Usage:       "make long automated coding sessions recoverable",

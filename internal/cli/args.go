@@ -81,7 +81,7 @@ func interspersed(cmds []*ucli.Command, args []string) []string {
 		}
 	}
 	out := append(args[:i:i], flags...)
-	if ucli.HelpFlag != nil && slices.ContainsFunc(flags, func(a string) bool { return findFlag([]ucli.Flag{ucli.HelpFlag}, flagName(a)) != nil }) {
+	if help := helpFlag(); help != nil && slices.ContainsFunc(flags, func(a string) bool { return findFlag([]ucli.Flag{help}, flagName(a)) != nil }) {
 		// Help with arguments is help on a subcommand to urfave/cli; here
 		// it is help on the command the arguments go with.
 		return out
@@ -117,8 +117,8 @@ func commandFlags(cmd *ucli.Command) []ucli.Flag {
 	if cmd != nil {
 		fs = cmd.Flags
 	}
-	if ucli.HelpFlag != nil && (cmd == nil || !cmd.HideHelp) {
-		fs = append(fs[:len(fs):len(fs)], ucli.HelpFlag)
+	if help := helpFlag(); help != nil && (cmd == nil || !cmd.HideHelp) {
+		fs = append(fs[:len(fs):len(fs)], help)
 	}
 	return fs
 }

@@ -214,9 +214,10 @@ func (e *env) run(f *runFlags, args []string) error {
 	if !rep.Success {
 		// What follows a failure (approaches, a rollback, a question) is
 		// ended by a signal as any command is. After a success, signals
-		// stay caught until maestro exits: recording the green checkpoint
-		// is guarded by them, and stopping would cost the runtime's round
-		// trips again.
+		// stay caught until maestro exits (stopping would cost the
+		// runtime's round trips again): recording the green checkpoint is
+		// guarded by them, and one that comes while the run is logged ends
+		// maestro by that signal once it is (below).
 		e.signals.Stop()
 	}
 	var intr *wrapper.Interrupted
@@ -277,6 +278,11 @@ func (e *env) run(f *runFlags, args []string) error {
 		}
 		if err != nil {
 			return runFailed(fmt.Errorf("write report: %w", err))
+		}
+	}
+	if rep.Success {
+		if sig := e.signals.Pending(); sig != 0 {
+			return &Status{Code: 128 + int(sig), Signal: sig}
 		}
 	}
 	switch {

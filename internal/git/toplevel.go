@@ -53,9 +53,7 @@ func Locate(dir string) Location {
 	}
 	var loc Location
 	loc.TopLevel, _ = topLevelFrom(dir)
-	if os.Getenv("GIT_DIR") == "" {
-		loc.CommonDir, _ = commonDirFrom(dir)
-	}
+	loc.CommonDir, _ = commonDirFrom(dir)
 	return loc
 }
 
@@ -87,9 +85,6 @@ func topLevelFrom(dir string) (string, bool) {
 // reports false outside a repository, and when $GIT_DIR is set (then only
 // git knows).
 func FindCommonDir(dir string) (string, bool) {
-	if os.Getenv("GIT_DIR") != "" {
-		return "", false
-	}
 	dir, ok := physical(dir)
 	if !ok {
 		return "", false
@@ -99,6 +94,9 @@ func FindCommonDir(dir string) (string, bool) {
 
 // commonDirFrom is FindCommonDir of a physical directory.
 func commonDirFrom(dir string) (string, bool) {
+	if os.Getenv("GIT_DIR") != "" {
+		return "", false
+	}
 	// As git's discovery does: at each level, .git first, then the
 	// directory itself as a git directory.
 	for {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/maestro-recovery/maestro/internal/git"
 	. "github.com/maestro-recovery/maestro/internal/gittest"
 	"github.com/maestro-recovery/maestro/internal/state"
 )
@@ -226,6 +227,9 @@ func TestDirInRepository(t *testing.T) {
 		if err != nil {
 			t.Errorf("Dir(%s): %v", dir, err)
 			continue
+		}
+		if at, err := state.DirAt(git.Locate(dir), getenv); at != got || err != nil {
+			t.Errorf("DirAt(Locate(%s)) = %s, %v; Dir says %s", dir, at, err, got)
 		}
 		if got := filepath.Join(Resolve(t, filepath.Dir(got)), filepath.Base(got)); got != want {
 			t.Errorf("Dir(%s) = %s, want %s", dir, got, want)

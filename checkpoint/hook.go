@@ -217,45 +217,38 @@ func hookRecordJSON(st stored) ([]byte, error) {
 	if r.StateSnapshot == nil || len(r.StateSnapshot) > 0 || r.Tags == nil || len(r.Tags) > 0 {
 		return json.Marshal(st)
 	}
-	b := make([]byte, 0, 512)
-	str := func(name, v string) {
-		b = jsonenc.String(append(append(append(b, ',', '"'), name...), '"', ':'), v)
-	}
-	raw := func(name, v string) {
-		b = append(append(append(append(b, ',', '"'), name...), '"', ':'), v...)
-	}
-	b = append(b, `{"version":`...)
-	b = strconv.AppendInt(b, int64(st.Version), 10)
-	str("checkpoint_id", r.CheckpointID)
-	str("commit_sha", r.CommitSHA)
+	var o jsonenc.Object
+	o.Int("version", st.Version)
+	o.String("checkpoint_id", r.CheckpointID)
+	o.String("commit_sha", r.CommitSHA)
 	ts, e := r.Timestamp.MarshalJSON()
 	if e != nil {
 		return nil, e
 	}
-	raw("timestamp", string(ts))
-	str("description", r.Description)
-	str("phase", r.Phase)
-	str("checkpoint_type", r.CheckpointType)
-	str("commit_message", r.CommitMessage)
-	raw("state_snapshot", "{}")
-	raw("tags", "[]")
-	raw("rollback_used", strconv.FormatBool(r.RollbackUsed))
-	raw("rollback_count", strconv.Itoa(r.RollbackCount))
-	str("session_id", r.SessionID)
-	str("branch", r.Branch)
-	str("head_sha", r.HeadSHA)
-	raw("snapshot", strconv.FormatBool(r.Snapshot))
-	str("source", r.Source)
+	o.Raw("timestamp", ts)
+	o.String("description", r.Description)
+	o.String("phase", r.Phase)
+	o.String("checkpoint_type", r.CheckpointType)
+	o.String("commit_message", r.CommitMessage)
+	o.Raw("state_snapshot", []byte("{}"))
+	o.Raw("tags", []byte("[]"))
+	o.Bool("rollback_used", r.RollbackUsed)
+	o.Int("rollback_count", r.RollbackCount)
+	o.String("session_id", r.SessionID)
+	o.String("branch", r.Branch)
+	o.String("head_sha", r.HeadSHA)
+	o.Bool("snapshot", r.Snapshot)
+	o.String("source", r.Source)
 	if r.Origin != "" {
-		str("origin", r.Origin)
+		o.String("origin", r.Origin)
 	}
 	if r.Future {
-		raw("future", "true")
+		o.Bool("future", true)
 	}
 	if st.DefaultType != "" {
-		str("default_type", st.DefaultType)
+		o.String("default_type", st.DefaultType)
 	}
-	return append(b, '}'), nil
+	return o.Bytes(), nil
 }
 
 // StartHookOffset is ResetHookOffset for an install: unless the hooks have

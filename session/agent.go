@@ -71,32 +71,32 @@ func (a *Agent) clipped(limit int) *Agent {
 // MarshalJSON writes a as its struct tags say, by hand for the reason
 // Entry is (encode.go): the agents' hooks log on every prompt.
 func (a Agent) MarshalJSON() ([]byte, error) {
-	w := objectWriter{b: make([]byte, 0, 256)}
-	w.str("agent", a.Agent)
-	w.str("agent_session_id", a.AgentSessionID)
-	w.str("event", a.Event)
+	var w objectWriter
+	w.String("agent", a.Agent)
+	w.String("agent_session_id", a.AgentSessionID)
+	w.String("event", a.Event)
 	for _, f := range []struct{ name, value string }{{"command", a.Command}, {"checkpoint_id", a.CheckpointID}, {"pattern", a.Pattern}} {
 		if f.value != "" {
-			w.str(f.name, f.value)
+			w.String(f.name, f.value)
 		}
 	}
 	if a.Blocked {
-		w.raw("blocked", []byte("true"))
+		w.Bool("blocked", true)
 	}
 	if a.FailureType != "" {
-		w.str("failure_type", a.FailureType)
+		w.String("failure_type", a.FailureType)
 	}
 	if a.Line != "" {
-		w.str("line", a.Line)
+		w.String("line", a.Line)
 	}
 	if a.ExitCode != nil {
-		w.int("exit_code", *a.ExitCode)
+		w.Int("exit_code", *a.ExitCode)
 	}
 	if a.InARow != 0 {
-		w.int("in_a_row", a.InARow)
+		w.Int("in_a_row", a.InARow)
 	}
 	if a.Skipped != "" {
-		w.str("skipped", a.Skipped)
+		w.String("skipped", a.Skipped)
 	}
 	return w.close()
 }

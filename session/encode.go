@@ -18,12 +18,12 @@ import (
 
 // MarshalJSON writes e as its struct tags say.
 func (e Entry) MarshalJSON() ([]byte, error) {
-	w := objectWriter{b: make([]byte, 0, 256)}
-	w.str("time", e.Time.Format(time.RFC3339Nano))
-	w.str("session_id", e.SessionID)
-	w.str("type", e.Type)
+	var w objectWriter
+	w.String("time", e.Time.Format(time.RFC3339Nano))
+	w.String("session_id", e.SessionID)
+	w.String("type", e.Type)
 	if e.Description != "" {
-		w.str("description", e.Description)
+		w.String("description", e.Description)
 	}
 	if e.Run != nil {
 		w.object("run", e.Run.MarshalJSON)
@@ -35,58 +35,59 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 		w.object("agent", e.Agent.MarshalJSON)
 	}
 	if e.Truncated {
-		w.raw("truncated", []byte("true"))
+		w.Bool("truncated", true)
 	}
 	return w.close()
 }
 
 // MarshalJSON writes r as its struct tags say.
 func (r Run) MarshalJSON() ([]byte, error) {
-	w := objectWriter{b: make([]byte, 0, 256)}
-	w.raw("command", jsonenc.Strings(nil, r.Command))
-	w.int("exit_code", r.ExitCode)
-	w.str("outcome", r.Outcome)
-	w.int("attempts_made", r.AttemptsMade)
-	w.raw("failures", jsonenc.Counts(nil, r.Failures))
+	var w objectWriter
+	w.Raw("command", jsonenc.Strings(nil, r.Command))
+	w.Int("exit_code", r.ExitCode)
+	w.String("outcome", r.Outcome)
+	w.Int("attempts_made", r.AttemptsMade)
+	w.Raw("failures", jsonenc.Counts(nil, r.Failures))
 	if f, ok := jsonenc.Float(nil, r.TotalTimeSeconds); ok {
-		w.raw("total_time_seconds", f)
+		w.Raw("total_time_seconds", f)
 	} else {
 		w.field("total_time_seconds", r.TotalTimeSeconds) // json's error
 	}
 	if r.Recovery == nil {
-		w.raw("recovery", []byte("null"))
+		w.Raw("recovery", []byte("null"))
 	} else if len(r.Recovery) == 0 {
-		w.raw("recovery", []byte("[]"))
+		w.Raw("recovery", []byte("[]"))
 	} else {
 		w.field("recovery", r.Recovery)
 	}
 	if r.FailureType != "" {
-		w.str("failure_type", r.FailureType)
+		w.String("failure_type", r.FailureType)
 	}
 	if r.Line != "" {
-		w.str("line", r.Line)
+		w.String("line", r.Line)
 	}
 	if r.TestRunner != "" {
-		w.str("test_runner", r.TestRunner)
+		w.String("test_runner", r.TestRunner)
 	}
 	if len(r.FailedTests) > 0 {
 		w.field("failed_tests", r.FailedTests)
 	}
 	if r.FailedTestsCount != 0 {
-		w.int("failed_tests_count", r.FailedTestsCount)
+		w.Int("failed_tests_count", r.FailedTestsCount)
 	}
 	if len(r.FlakyTests) > 0 {
 		w.field("flaky_tests", r.FlakyTests)
 	}
 	if r.FlakyTestsCount != 0 {
-		w.int("flaky_tests_count", r.FlakyTestsCount)
+		w.Int("flaky_tests_count", r.FlakyTestsCount)
 	}
 	return w.close()
 }
 
-// objectWriter appends "name":value pairs to a JSON object.
+// objectWriter is a jsonenc.Object that also writes what json encodes (the
+// recovery results, questions, tests), keeping json's first error.
 type objectWriter struct {
-	b   []byte
+	jsonenc.Object
 	err error
 }
 
@@ -99,12 +100,7 @@ func (w *objectWriter) field(name string, v any) {
 		w.err = err
 		return
 	}
-	w.raw(name, data)
-}
-
-func (w *objectWriter) raw(name string, value []byte) {
-	w.name(name)
-	w.b = append(w.b, value...)
+	w.Raw(name, data)
 }
 
 // object writes what marshal gives, called directly: json.Marshal would
@@ -118,33 +114,12 @@ func (w *objectWriter) object(name string, marshal func() ([]byte, error)) {
 		w.err = err
 		return
 	}
-	w.raw(name, data)
-}
-
-func (w *objectWriter) str(name, value string) {
-	w.name(name)
-	w.b = jsonenc.String(w.b, value)
-}
-
-func (w *objectWriter) int(name string, value int) {
-	w.name(name)
-	w.b = jsonenc.Int(w.b, value)
-}
-
-func (w *objectWriter) name(name string) {
-	if len(w.b) == 0 {
-		w.b = append(w.b, '{')
-	} else {
-		w.b = append(w.b, ',')
-	}
-	w.b = append(w.b, '"')
-	w.b = append(w.b, name...) // names are the fixed ones above: nothing to escape
-	w.b = append(w.b, '"', ':')
+	w.Raw(name, data)
 }
 
 func (w *objectWriter) close() ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	return append(w.b, '}'), nil
+	return w.Bytes(), nil
 }

@@ -126,3 +126,49 @@ func Counts(b []byte, m map[string]int) []byte {
 	}
 	return append(b, '}')
 }
+
+// Object writes a JSON object field by field, in the order written, as
+// encoding/json writes a struct's: the names are the caller's constants,
+// written as they are. Its zero value is an empty object.
+type Object struct{ b []byte }
+
+func (o *Object) name(name string) {
+	if len(o.b) == 0 {
+		o.b = append(make([]byte, 0, 256), '{')
+	} else {
+		o.b = append(o.b, ',')
+	}
+	o.b = append(append(append(o.b, '"'), name...), '"', ':')
+}
+
+// Raw writes a field whose value is already JSON.
+func (o *Object) Raw(name string, value []byte) {
+	o.name(name)
+	o.b = append(o.b, value...)
+}
+
+// String writes a string field.
+func (o *Object) String(name, value string) {
+	o.name(name)
+	o.b = String(o.b, value)
+}
+
+// Int writes a number field.
+func (o *Object) Int(name string, value int) {
+	o.name(name)
+	o.b = Int(o.b, value)
+}
+
+// Bool writes a true or false field.
+func (o *Object) Bool(name string, value bool) {
+	o.name(name)
+	o.b = strconv.AppendBool(o.b, value)
+}
+
+// Bytes returns the object, closed.
+func (o *Object) Bytes() []byte {
+	if len(o.b) == 0 {
+		return []byte("{}")
+	}
+	return append(o.b, '}')
+}

@@ -108,3 +108,24 @@ func FuzzFloat(f *testing.F) {
 		same(t, "Float", got, v)
 	})
 }
+
+// Object writes what json.Marshal writes of a struct with the same fields
+// in the same order.
+func TestObject(t *testing.T) {
+	t.Parallel()
+	var empty Object
+	same(t, "empty Object", empty.Bytes(), struct{}{})
+	for _, s := range randomStrings(300) {
+		var o Object
+		o.String("s", s)
+		o.Int("n", len(s)-5)
+		o.Bool("b", len(s)%2 == 0)
+		o.Raw("raw", []byte(`[1,"two"]`))
+		same(t, "Object", o.Bytes(), struct {
+			S   string `json:"s"`
+			N   int    `json:"n"`
+			B   bool   `json:"b"`
+			Raw []any  `json:"raw"`
+		}{s, len(s) - 5, len(s)%2 == 0, []any{1, "two"}})
+	}
+}
